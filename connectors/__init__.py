@@ -1,0 +1,1 @@
+"""I/O only: connectors move bytes between services and the flows; they decide nothing."""

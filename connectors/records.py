@@ -1,0 +1,30 @@
+"""The shapes that cross the boundary between connectors and flows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class RawBatch:
+    """A run of raw messages read from one partition (or one file), in offset order.
+
+    One object per consumed batch instead of one per message: a per-message wrapper costs more
+    than decoding the message (DESIGN §6). ``timestamps`` are the broker/producer times in epoch
+    ms, or ``None`` for a file, where the provider's own time stands in for the received time.
+    """
+
+    topic: str
+    partition: int
+    offsets: list[int]
+    values: list[bytes]
+    timestamps: list[int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutRecord:
+    """One message for a topic (or, offline, for the file named after that topic)."""
+
+    topic: str
+    key: bytes | None
+    value: bytes

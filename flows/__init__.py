@@ -1,0 +1,1 @@
+"""Bytewax dataflows. They wire rules (plain Python in ``wagerflow``) to connectors."""

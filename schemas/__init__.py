@@ -1,0 +1,1 @@
+"""The normalized contract (msgspec Structs) and the raw provider formats we decode."""

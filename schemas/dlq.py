@@ -1,0 +1,35 @@
+"""Dead-letter entries: a rejection is data, never an exception in a flow."""
+
+from enum import StrEnum
+
+import msgspec
+
+from schemas.events import SourceRef
+
+
+class Reason(StrEnum):
+    """Why a raw message was rejected. Stable codes: dashboards and alerts key on them."""
+
+    INVALID_JSON = "INVALID_JSON"
+    """The bytes are not valid JSON (garbage, truncation, wrong encoding)."""
+    SCHEMA_MISMATCH = "SCHEMA_MISMATCH"
+    """Valid JSON, but a field we use is missing or of the wrong type."""
+    UNSUPPORTED_MESSAGE = "UNSUPPORTED_MESSAGE"
+    """A well-formed message of a kind this adapter does not handle (e.g. Betfair ``ocm``)."""
+    INVALID_VALUE = "INVALID_VALUE"
+    """Well-typed, but a value is out of its domain (e.g. a negative price)."""
+
+
+class DlqEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One rejected raw message with its original bytes (base64 in JSON) and where it came from."""
+
+    reason: Reason
+    detail: str
+    provider_id: str
+    tenant_id: str
+    source: SourceRef
+    raw: bytes
+
+
+DLQ_ENCODER = msgspec.json.Encoder()
+DLQ_DECODER = msgspec.json.Decoder(DlqEntry)

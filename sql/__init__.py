@@ -1,0 +1,1 @@
+"""ClickHouse DDL migrations, applied in file-name order by ``wagerflow migrate``."""

@@ -1,0 +1,1 @@
+"""Provider adapters: pure functions from raw bytes to normalized events or a rejection."""

@@ -1,0 +1,10 @@
+"""A rejected raw message, before it is wrapped with its coordinates into a DLQ entry."""
+
+from typing import NamedTuple
+
+from schemas.dlq import Reason
+
+
+class Rejection(NamedTuple):
+    reason: Reason
+    detail: str

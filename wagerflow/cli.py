@@ -1,0 +1,190 @@
+"""The ``wagerflow`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from wagerflow.config import Settings, load_settings
+from wagerflow.errors import WagerflowError
+
+_FLAG_ENV = {
+    "home": "WAGERFLOW_HOME",
+    "kafka": "KAFKA_BOOTSTRAP_SERVERS",
+    "redis_url": "REDIS_URL",
+    "clickhouse_dsn": "WAGERFLOW_CLICKHOUSE_DSN",
+    "tenant": "WAGERFLOW_TENANT",
+    "topic_prefix": "WAGERFLOW_TOPIC_PREFIX",
+}
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("configuration (flags override the environment)")
+    g.add_argument("--home", help="state directory [WAGERFLOW_HOME, default ./.wagerflow]")
+    g.add_argument("--kafka", metavar="HOST:PORT", help="Kafka bootstrap [KAFKA_BOOTSTRAP_SERVERS]")
+    g.add_argument("--redis-url", help="Redis URL [REDIS_URL]")
+    g.add_argument(
+        "--clickhouse-dsn", help="chdb://PATH or http(s)://HOST:PORT [WAGERFLOW_CLICKHOUSE_DSN]"
+    )
+    g.add_argument("--tenant", help="tenant id stamped on every event [WAGERFLOW_TENANT]")
+    g.add_argument("--topic-prefix", help="prefix of every topic name [WAGERFLOW_TOPIC_PREFIX]")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wagerflow",
+        description="Real-time risk and settlement stream processing for iGaming provider feeds.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo", help="replay provider feeds end to end with no Kafka and no configuration"
+    )
+    demo.add_argument(
+        "--generated", action="store_true", help="use the generated sample even if recordings exist"
+    )
+    _common(demo)
+
+    run = sub.add_parser("run", help="run the normalize flow on Kafka (recovery on by default)")
+    run.add_argument(
+        "--stop-at-end", action="store_true", help="stop at the end of the raw topics (replays)"
+    )
+    run.add_argument("--no-recovery", action="store_true", help="run without Bytewax recovery")
+    run.add_argument("--recovery-dir", type=Path, help="recovery store [HOME/recovery/normalize]")
+    run.add_argument(
+        "--epoch-seconds", type=float, default=1.0, help="snapshot interval (default 1.0)"
+    )
+    run.add_argument("--workers", type=int, default=1, help="worker threads (default 1)")
+    run.add_argument(
+        "--metrics", action="store_true", help="serve Prometheus metrics on :3030/metrics"
+    )
+    _common(run)
+
+    dev = sub.add_parser("dev", help="local Kafka and Redis for development and tests")
+    dev.add_argument("action", choices=["up", "down", "status"])
+    _common(dev)
+
+    migrate = sub.add_parser("migrate", help="apply pending ClickHouse migrations")
+    _common(migrate)
+
+    produce = sub.add_parser("produce", help="send recorded raw feed lines to raw.PROVIDER")
+    produce.add_argument("--provider", default="betfair", choices=["betfair"])
+    produce.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _common(produce)
+
+    sql = sub.add_parser("sql", help="run a query on the configured ClickHouse; rows as JSON")
+    sql.add_argument("query")
+    _common(sql)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    env = dict(os.environ)
+    for flag, var in _FLAG_ENV.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            env[var] = str(value)
+    return load_settings(env)
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.demo import render, run_demo
+
+    print(render(run_demo(settings, use_recordings=not args.generated)))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.runner import run_kafka
+
+    if args.metrics:
+        os.environ["BYTEWAX_DATAFLOW_API_ENABLED"] = "1"
+    recovery = None if args.no_recovery else (args.recovery_dir or settings.recovery_dir / "normalize")
+    print(
+        f"wagerflow: normalize flow on {settings.kafka_bootstrap} "
+        f"(recovery: {recovery or 'off'}, tenant {settings.tenant})",
+        file=sys.stderr,
+    )
+    run_kafka(
+        settings,
+        stop_at_end=args.stop_at_end,
+        recovery_dir=recovery,
+        epoch_s=args.epoch_seconds,
+        workers=args.workers,
+    )
+    return 0
+
+
+def _cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.devenv import services
+
+    if args.action == "up":
+        print("starting Kafka and Redis (the first start downloads Kafka's jars)…", file=sys.stderr)
+        up = services.up(settings.home)
+        print(f"KAFKA_BOOTSTRAP_SERVERS={up.kafka_bootstrap}\nREDIS_URL={up.redis_url}")
+    elif args.action == "down":
+        stopped = services.down(settings.home)
+        print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+    else:
+        print("\n".join(services.status(settings.home)))
+    return 0
+
+
+def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.runner import prepare_clickhouse
+
+    applied = prepare_clickhouse(settings)
+    print(f"applied: {', '.join(applied)}" if applied else "schema is up to date")
+    return 0
+
+
+def _cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.producer import produce_files
+
+    topic = settings.topics.raw(args.provider)
+    count = produce_files(settings.kafka_bootstrap, topic, args.files)
+    print(f"produced {count} messages to {topic}")
+    return 0
+
+
+def _cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from connectors import clickhouse
+
+    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    try:
+        result = client.query(args.query)
+        for row in result.result_rows:
+            print(json.dumps(dict(zip(result.column_names, row, strict=True)), default=str))
+    finally:
+        client.close()
+    return 0
+
+
+_COMMANDS = {
+    "demo": _cmd_demo,
+    "run": _cmd_run,
+    "dev": _cmd_dev,
+    "migrate": _cmd_migrate,
+    "produce": _cmd_produce,
+    "sql": _cmd_sql,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args, _settings(args))
+    except WagerflowError as exc:
+        print(f"wagerflow: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Settings from the environment, overridable by CLI flags.
+
+| setting            | environment variable          | default                                  |
+|--------------------|-------------------------------|------------------------------------------|
+| home               | ``WAGERFLOW_HOME``            | ``./.wagerflow``                         |
+| kafka_bootstrap    | ``KAFKA_BOOTSTRAP_SERVERS``   | the address ``wagerflow dev up`` started |
+| redis_url          | ``REDIS_URL``                 | the address ``wagerflow dev up`` started |
+| clickhouse_dsn     | ``WAGERFLOW_CLICKHOUSE_DSN``  | ``chdb://<home>/clickhouse`` (embedded)  |
+| clickhouse_database| ``WAGERFLOW_CLICKHOUSE_DATABASE``| ``wagerflow``                       |
+| tenant             | ``WAGERFLOW_TENANT``          | ``default``                              |
+| topic_prefix       | ``WAGERFLOW_TOPIC_PREFIX``    | empty                                    |
+| betfair_currency   | ``WAGERFLOW_BETFAIR_CURRENCY``| ``GBP`` (the stream carries no currency) |
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from wagerflow.errors import ConfigError
+from wagerflow.topics import Topics
+
+DEV_ENV_FILE = "dev/services.env"
+_TENANT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    home: Path
+    kafka_bootstrap: str
+    redis_url: str
+    clickhouse_dsn: str
+    clickhouse_database: str
+    tenant: str
+    topic_prefix: str
+    betfair_currency: str
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)
+
+    @property
+    def recovery_dir(self) -> Path:
+        return self.home / "recovery"
+
+
+def _dev_services(home: Path) -> dict[str, str]:
+    """Addresses written by ``wagerflow dev up``, so ``run`` finds them without exports."""
+    path = home / DEV_ENV_FILE
+    if not path.exists():
+        return {}
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def _validated(s: Settings) -> Settings:
+    if not _TENANT_RE.match(s.tenant):
+        raise ConfigError(
+            f"tenant must be 1-64 characters of letters, digits, '_', '.', '-'; got {s.tenant!r}"
+        )
+    if not s.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://; got {s.redis_url!r}")
+    if not s.clickhouse_dsn.startswith(("chdb://", "http://", "https://")):
+        raise ConfigError(
+            "the ClickHouse DSN (WAGERFLOW_CLICKHOUSE_DSN) must be chdb://PATH for the embedded "
+            f"engine or http(s)://HOST:PORT for a server; got {s.clickhouse_dsn!r}"
+        )
+    if not s.kafka_bootstrap or " " in s.kafka_bootstrap:
+        raise ConfigError(
+            f"KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port]; got {s.kafka_bootstrap!r}"
+        )
+    if not re.fullmatch(r"[A-Z]{3}", s.betfair_currency):
+        raise ConfigError(
+            f"WAGERFLOW_BETFAIR_CURRENCY must be an ISO-4217 code; got {s.betfair_currency!r}"
+        )
+    return s
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    home = Path(env.get("WAGERFLOW_HOME", ".wagerflow")).absolute()
+    dev = _dev_services(home)
+    return _validated(
+        Settings(
+            home=home,
+            kafka_bootstrap=env.get(
+                "KAFKA_BOOTSTRAP_SERVERS", dev.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+            ),
+            redis_url=env.get("REDIS_URL", dev.get("REDIS_URL", "redis://127.0.0.1:6379/0")),
+            clickhouse_dsn=env.get("WAGERFLOW_CLICKHOUSE_DSN", f"chdb://{home / 'clickhouse'}"),
+            clickhouse_database=env.get("WAGERFLOW_CLICKHOUSE_DATABASE", "wagerflow"),
+            tenant=env.get("WAGERFLOW_TENANT", "default"),
+            topic_prefix=env.get("WAGERFLOW_TOPIC_PREFIX", ""),
+            betfair_currency=env.get("WAGERFLOW_BETFAIR_CURRENCY", "GBP"),
+        )
+    )

@@ -1,0 +1,15 @@
+"""Every metric wagerflow exposes, defined once (served on /metrics with Bytewax's own when
+``BYTEWAX_DATAFLOW_API_ENABLED=1``). Invariant: received = heartbeats + rejected + decoded."""
+
+from prometheus_client import Counter
+
+MESSAGES_RECEIVED = Counter(
+    "wagerflow_messages_received", "Raw provider messages read", ["provider"]
+)
+HEARTBEATS = Counter("wagerflow_heartbeats", "Provider heartbeats (no event)", ["provider"])
+DLQ_ENTRIES = Counter(
+    "wagerflow_dlq_entries", "Raw messages rejected to the DLQ", ["provider", "reason"]
+)
+EVENTS_EMITTED = Counter(
+    "wagerflow_events_emitted", "Normalized events emitted", ["provider", "type"]
+)

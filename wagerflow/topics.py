@@ -1,0 +1,35 @@
+"""Every Kafka topic name, in one place (DESIGN §3).
+
+A deployment may prefix all names (``WAGERFLOW_TOPIC_PREFIX``) so several environments can share
+one cluster.
+"""
+
+from dataclasses import dataclass
+
+RAW_PREFIX = "raw."
+NORM_ODDS = "norm.odds"
+NORM_MARKETS = "norm.markets"
+NORM_RESULTS = "norm.results"
+DLQ = "dlq"
+
+NORMALIZED = (NORM_ODDS, NORM_MARKETS, NORM_RESULTS)
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """Topic names with the deployment's prefix applied."""
+
+    prefix: str = ""
+
+    def raw(self, provider: str) -> str:
+        return f"{self.prefix}{RAW_PREFIX}{provider}"
+
+    def name(self, topic: str) -> str:
+        return f"{self.prefix}{topic}"
+
+    @property
+    def dlq(self) -> str:
+        return self.name(DLQ)
+
+    def all_outputs(self) -> list[str]:
+        return [self.name(t) for t in NORMALIZED] + [self.dlq]
