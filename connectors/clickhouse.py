@@ -19,10 +19,10 @@ from importlib import resources
 from typing import Any
 
 import clickhouse_connect
+from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from wagerflow.errors import ConfigError, ServiceUnavailable
 
 _HINT = (
@@ -36,7 +36,8 @@ Row = Sequence[Any]
 def connect(dsn: str, database: str) -> Client:
     """A client on ``database`` (created when absent); ``ServiceUnavailable`` if unreachable."""
     if not database.replace("_", "").isalnum():
-        raise ConfigError(f"ClickHouse database name must be letters, digits and '_'; got {database!r}")
+        msg = f"ClickHouse database name must be letters, digits and '_'; got {database!r}"
+        raise ConfigError(msg)
     try:
         clickhouse_connect.get_client(dsn=dsn).command(f"CREATE DATABASE IF NOT EXISTS {database}")
         client = clickhouse_connect.get_client(dsn=dsn, database=database)
@@ -67,7 +68,9 @@ def migrate(client: Client) -> list[str]:
         "applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
         "ENGINE = ReplacingMergeTree ORDER BY version"
     )
-    applied = {r[0] for r in client.query("SELECT version FROM schema_migrations FINAL").result_rows}
+    applied = {
+        r[0] for r in client.query("SELECT version FROM schema_migrations FINAL").result_rows
+    }
     done = []
     for version, name, sql in migrations():
         if version in applied:

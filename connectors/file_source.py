@@ -10,7 +10,7 @@ import bz2
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 
@@ -20,9 +20,9 @@ from connectors.records import RawBatch
 def open_feed(path: Path) -> IO[bytes]:
     """Open a recorded feed for binary reading, decompressing by suffix."""
     if path.suffix == ".gz":
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     if path.suffix == ".bz2":
-        return bz2.open(path, "rb")
+        return cast(IO[bytes], bz2.open(path, "rb"))
     return path.open("rb")
 
 

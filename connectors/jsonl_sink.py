@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
+
 from connectors.records import OutRecord
 
 

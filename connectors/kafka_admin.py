@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from wagerflow.errors import ServiceUnavailable
 
@@ -12,7 +12,9 @@ _HINT = "start a local broker with `wagerflow dev up`, or set KAFKA_BOOTSTRAP_SE
 
 def admin(bootstrap: str, timeout_s: float = 5.0) -> AdminClient:
     """An admin client for a broker known to answer; ``ServiceUnavailable`` otherwise."""
-    client = AdminClient({"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 3000})
+    client = AdminClient(
+        {"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 3000}
+    )
     try:
         client.list_topics(timeout=timeout_s)
     except KafkaException as exc:

@@ -8,9 +8,9 @@ output (at-least-once; downstream effects are idempotent by dedup key).
 
 from __future__ import annotations
 
+from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from confluent_kafka import KafkaError, Message, Producer
 
-from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from connectors.records import OutRecord
 
 
@@ -72,7 +72,5 @@ class KafkaSink(FixedPartitionedSink[OutRecord, None]):
     def part_fn(self, item_key: str) -> int:
         return 0
 
-    def build_part(
-        self, step_id: str, for_part: str, resume_state: None
-    ) -> _ProducerPartition:
+    def build_part(self, step_id: str, for_part: str, resume_state: None) -> _ProducerPartition:
         return _ProducerPartition(self._bootstrap)

@@ -10,9 +10,9 @@ otherwise it tails the topic forever.
 
 from __future__ import annotations
 
+from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
-from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from connectors.kafka_admin import partition_count
 from connectors.records import RawBatch
 
@@ -50,9 +50,9 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
                     self._at_end = self._stop_at_end
                     continue
                 raise KafkaException(err)
-            offsets.append(m.offset())
+            offsets.append(m.offset() or 0)
             values.append(m.value() or b"")
-            stamps.append(m.timestamp()[1])
+            stamps.append(m.timestamp()[1] or 0)
         if not offsets:
             return []
         self._next = offsets[-1] + 1
@@ -82,7 +82,7 @@ class KafkaSource(FixedPartitionedSource[RawBatch, int]):
         self._stop_at_end = stop_at_end
 
     def list_parts(self) -> list[str]:
-        parts = []
+        parts: list[str] = []
         for topic in self._topics:
             count = partition_count(self._bootstrap, topic)
             if count == 0:

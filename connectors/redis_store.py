@@ -12,8 +12,8 @@ replay, a duplicate or an out-of-order older state never changes what is stored.
 from __future__ import annotations
 
 import redis
-
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
+
 from schemas.state import STATE_ENCODER, MarketState
 from wagerflow.errors import ServiceUnavailable
 
@@ -39,7 +39,7 @@ def market_key(tenant_id: str, provider_id: str, market_id: str) -> str:
     return f"wf:market:{{{tenant_id}:{provider_id}:{market_id}}}"
 
 
-def connect(url: str) -> redis.Redis:
+def connect(url: str) -> redis.Redis[bytes]:
     """A client for a server known to answer; ``ServiceUnavailable`` otherwise."""
     client = redis.Redis.from_url(url, socket_connect_timeout=3)
     try:
@@ -65,7 +65,9 @@ class _StatePartition(StatefulSinkPartition[MarketState, None]):
         pipe = self._client.pipeline(transaction=False)
         for key, state in latest.items():
             ttl = self._closed_ttl_s if state.status == "CLOSED" else 0
-            self._apply(keys=[key], args=[state.version, STATE_ENCODER.encode(state), ttl], client=pipe)
+            self._apply(
+                keys=[key], args=[state.version, STATE_ENCODER.encode(state), ttl], client=pipe
+            )
         pipe.execute()
 
     def snapshot(self) -> None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import pickle
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import bytewax.operators as op
-from bytewax.dataflow import Dataflow
+from bytewax.dataflow import Dataflow, Stream
 from bytewax.inputs import Source
 from bytewax.operators import StatefulBatchLogic
 from bytewax.outputs import Sink
+
 from connectors.records import OutRecord, RawBatch
 from schemas.dlq import DlqEntry
 from schemas.events import NormalizedEvent
@@ -92,8 +93,9 @@ def build_normalize_flow(
 
     applied = op.stateful_batch("books", split.falses, build_books)
     by_kind = op.branch("split_states", applied, lambda kv: isinstance(kv[1], MarketState))
-    op.output("redis_state", by_kind.trues, outputs.states)
-    events = by_kind.falses
+    states = cast("Stream[tuple[str, MarketState]]", by_kind.trues)
+    events = cast("Stream[tuple[str, NormalizedEvent]]", by_kind.falses)
+    op.output("redis_state", states, outputs.states)
     records = op.map("event_record", events, lambda kv: (kv[0], event_record(kv[1], topics)))
     op.output("topics", op.merge("all_records", records, rejects), outputs.topics)
     rows = op.map("event_row", events, lambda kv: (kv[0], event_row(kv[1])))

@@ -40,7 +40,7 @@ class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     source: SourceRef
 
 
-class MarketStatusChanged(_Event, tag="market.status"):
+class MarketStatusChanged(_Event, tag="market.status", frozen=True, kw_only=True):
     """A market's trading status changed (or was first seen)."""
 
     event_id: str | None
@@ -50,7 +50,7 @@ class MarketStatusChanged(_Event, tag="market.status"):
     previous_status: str | None
 
 
-class OddsChanged(_Event, tag="odds.change"):
+class OddsChanged(_Event, tag="odds.change", frozen=True, kw_only=True):
     """Top of the book of one selection changed: best back, best lay, last traded."""
 
     event_id: str | None
@@ -70,7 +70,7 @@ class SelectionResult(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     bsp_odds: int | None = None
 
 
-class MarketSettled(_Event, tag="market.result"):
+class MarketSettled(_Event, tag="market.result", frozen=True, kw_only=True):
     """The provider's result for every selection of a market (Betfair: CLOSED definition)."""
 
     event_id: str | None

@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--workers", type=int, default=1, help="worker threads (default 1)")
     run.add_argument(
+        "--batch-size",
+        type=int,
+        default=2000,
+        help="max messages per consumed batch (default 2000)",
+    )
+    run.add_argument(
         "--metrics", action="store_true", help="serve Prometheus metrics on :3030/metrics"
     )
     _common(run)
@@ -102,7 +108,9 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.metrics:
         os.environ["BYTEWAX_DATAFLOW_API_ENABLED"] = "1"
-    recovery = None if args.no_recovery else (args.recovery_dir or settings.recovery_dir / "normalize")
+    recovery = (
+        None if args.no_recovery else (args.recovery_dir or settings.recovery_dir / "normalize")
+    )
     print(
         f"wagerflow: normalize flow on {settings.kafka_bootstrap} "
         f"(recovery: {recovery or 'off'}, tenant {settings.tenant})",
@@ -114,6 +122,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         recovery_dir=recovery,
         epoch_s=args.epoch_seconds,
         workers=args.workers,
+        batch_size=args.batch_size,
     )
     return 0
 

@@ -58,24 +58,23 @@ def _dev_services(home: Path) -> dict[str, str]:
 
 def _validated(s: Settings) -> Settings:
     if not _TENANT_RE.match(s.tenant):
-        raise ConfigError(
-            f"tenant must be 1-64 characters of letters, digits, '_', '.', '-'; got {s.tenant!r}"
-        )
+        msg = f"tenant must be 1-64 characters of letters, digits, '_', '.', '-'; got {s.tenant!r}"
+        raise ConfigError(msg)
     if not s.redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://; got {s.redis_url!r}")
+        msg = f"REDIS_URL must start with redis://, rediss:// or unix://; got {s.redis_url!r}"
+        raise ConfigError(msg)
     if not s.clickhouse_dsn.startswith(("chdb://", "http://", "https://")):
-        raise ConfigError(
+        msg = (
             "the ClickHouse DSN (WAGERFLOW_CLICKHOUSE_DSN) must be chdb://PATH for the embedded "
             f"engine or http(s)://HOST:PORT for a server; got {s.clickhouse_dsn!r}"
         )
+        raise ConfigError(msg)
     if not s.kafka_bootstrap or " " in s.kafka_bootstrap:
-        raise ConfigError(
-            f"KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port]; got {s.kafka_bootstrap!r}"
-        )
+        msg = f"KAFKA_BOOTSTRAP_SERVERS must be host:port[,host:port]; got {s.kafka_bootstrap!r}"
+        raise ConfigError(msg)
     if not re.fullmatch(r"[A-Z]{3}", s.betfair_currency):
-        raise ConfigError(
-            f"WAGERFLOW_BETFAIR_CURRENCY must be an ISO-4217 code; got {s.betfair_currency!r}"
-        )
+        msg = f"WAGERFLOW_BETFAIR_CURRENCY must be an ISO-4217 code; got {s.betfair_currency!r}"
+        raise ConfigError(msg)
     return s
 
 

@@ -12,7 +12,10 @@ BETFAIR_STREAMS = ("1.197931750", "1.197931751", "BASIC-1.132153978")
 def shared_data_dir() -> Path | None:
     """``WAGERFLOW_SHARED_DATA``, else ``shared/data`` beside the checkout, if present."""
     candidates = [os.environ.get("WAGERFLOW_SHARED_DATA")]
-    candidates += [str(_REPO_ROOT.parent / "shared" / "data"), str(Path.cwd().parent / "shared" / "data")]
+    candidates += [
+        str(_REPO_ROOT.parent / "shared" / "data"),
+        str(Path.cwd().parent / "shared" / "data"),
+    ]
     for c in candidates:
         if c and (Path(c) / "betfair").is_dir():
             return Path(c)
@@ -24,4 +27,6 @@ def betfair_recordings() -> list[Path]:
     root = shared_data_dir()
     if root is None:
         return []
-    return [root / "betfair" / name for name in BETFAIR_STREAMS if (root / "betfair" / name).exists()]
+    return [
+        root / "betfair" / name for name in BETFAIR_STREAMS if (root / "betfair" / name).exists()
+    ]

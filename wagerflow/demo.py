@@ -90,16 +90,19 @@ def _summarize(
 ) -> DemoSummary:
     client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
-        where = f"tenant_id = '{settings.tenant}'"
+        tenant = {"tenant": settings.tenant}
         markets, statuses, odds = client.query(
-            f"SELECT uniqExact(market_id), countIf(type = 'market.status'), "
-            f"countIf(type = 'odds.change') FROM {EVENTS_TABLE} FINAL WHERE {where}"
+            "SELECT uniqExact(market_id), countIf(type = 'market.status'), "
+            "countIf(type = 'odds.change') FROM norm_events FINAL "
+            "WHERE tenant_id = {tenant:String}",
+            parameters=tenant,
         ).result_rows[0]
         settled = {
             m: list(w)
             for m, w in client.query(
-                f"SELECT market_id, winners FROM {EVENTS_TABLE} FINAL "
-                f"WHERE {where} AND type = 'market.result' ORDER BY market_id"
+                "SELECT market_id, winners FROM norm_events FINAL "
+                "WHERE tenant_id = {tenant:String} AND type = 'market.result' ORDER BY market_id",
+                parameters=tenant,
             ).result_rows
         }
     finally:
@@ -111,10 +114,17 @@ def _summarize(
         redis_winners[market] = STATE_DECODER.decode(raw).winners if raw else []
     r.close()
     return DemoSummary(
-        feeds=feeds, feed_kind=kind, markets=int(markets), status_changes=int(statuses),
-        odds_changes=int(odds), settled=settled, redis_winners=redis_winners,
-        dlq=_count_lines(out_dir / f"{settings.topics.dlq}.jsonl"), out_dir=out_dir,
-        clickhouse_dsn=settings.clickhouse_dsn, redis_note=redis_note,
+        feeds=feeds,
+        feed_kind=kind,
+        markets=int(markets),
+        status_changes=int(statuses),
+        odds_changes=int(odds),
+        settled=settled,
+        redis_winners=redis_winners,
+        dlq=_count_lines(out_dir / f"{settings.topics.dlq}.jsonl"),
+        out_dir=out_dir,
+        clickhouse_dsn=settings.clickhouse_dsn,
+        redis_note=redis_note,
         seconds=time.monotonic() - started,
     )
 

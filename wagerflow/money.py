@@ -14,8 +14,22 @@ ODDS_SCALE = 10**ODDS_SCALE_DIGITS
 
 # ISO-4217 minor-unit exponents; currencies not listed use 2.
 _EXPONENTS: dict[str, int] = {
-    "BHD": 3, "CLP": 0, "IQD": 3, "ISK": 0, "JOD": 3, "JPY": 0, "KRW": 0, "KWD": 3,
-    "LYD": 3, "OMR": 3, "PYG": 0, "TND": 3, "UGX": 0, "VND": 0, "XAF": 0, "XOF": 0,
+    "BHD": 3,
+    "CLP": 0,
+    "IQD": 3,
+    "ISK": 0,
+    "JOD": 3,
+    "JPY": 0,
+    "KRW": 0,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "PYG": 0,
+    "TND": 3,
+    "UGX": 0,
+    "VND": 0,
+    "XAF": 0,
+    "XOF": 0,
 }
 
 

@@ -121,10 +121,26 @@ def dlq_record(entry: DlqEntry, t: topics.Topics) -> OutRecord:
 
 
 EVENT_COLUMNS = [
-    "tenant_id", "provider_id", "category", "type", "dedup_key", "event_time", "received_time",
-    "event_id", "market_id", "selection_id", "status", "best_back_odds", "best_lay_odds",
-    "last_traded_odds", "winners", "payload", "source_topic", "source_partition",
-    "source_offset", "version",
+    "tenant_id",
+    "provider_id",
+    "category",
+    "type",
+    "dedup_key",
+    "event_time",
+    "received_time",
+    "event_id",
+    "market_id",
+    "selection_id",
+    "status",
+    "best_back_odds",
+    "best_lay_odds",
+    "last_traded_odds",
+    "winners",
+    "payload",
+    "source_topic",
+    "source_partition",
+    "source_offset",
+    "version",
 ]
 
 
@@ -146,9 +162,24 @@ def event_row(event: NormalizedEvent) -> tuple[object, ...]:
     else:
         status, winners = "SETTLED", event.winners
     return (
-        event.tenant_id, event.provider_id, event.category, type(event).__struct_config__.tag,
-        event.dedup_key, _utc(event.event_time_ms), _utc(event.received_time_ms),
-        event.event_id or "", event.market_id, selection, status, back, lay, ltp, winners,
-        EVENT_ENCODER.encode(event).decode(), event.source.topic, event.source.partition,
-        event.source.offset, event.event_time_ms,
+        event.tenant_id,
+        event.provider_id,
+        event.category,
+        type(event).__struct_config__.tag,
+        event.dedup_key,
+        _utc(event.event_time_ms),
+        _utc(event.received_time_ms),
+        event.event_id or "",
+        event.market_id,
+        selection,
+        status,
+        back,
+        lay,
+        ltp,
+        winners,
+        EVENT_ENCODER.encode(event).decode(),
+        event.source.topic,
+        event.source.partition,
+        event.source.offset,
+        event.event_time_ms,
     )

@@ -30,7 +30,9 @@ def betfair_key(raw: bytes) -> bytes | None:
 
 def produce_files(bootstrap: str, topic: str, files: list[Path]) -> int:
     ensure_topics(bootstrap, [topic])
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "enable.idempotence": True})
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "linger.ms": 20, "enable.idempotence": True}
+    )
     count = 0
     for path in files:
         with open_feed(path) as f:

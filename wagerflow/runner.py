@@ -9,6 +9,7 @@ from bytewax.dataflow import Dataflow
 from bytewax.recovery import RecoveryConfig, init_db_dir
 from bytewax.run import cli_main
 from bytewax.testing import run_main
+
 from connectors import clickhouse
 from connectors.file_source import FileSource
 from connectors.jsonl_sink import JsonlSink
@@ -48,19 +49,28 @@ def _context(settings: Settings) -> NormalizeContext:
     return NormalizeContext(settings.tenant, settings.betfair_currency)
 
 
-def kafka_flow(settings: Settings, *, stop_at_end: bool = False) -> Dataflow:
+def kafka_flow(
+    settings: Settings, *, stop_at_end: bool = False, batch_size: int = 2000
+) -> Dataflow:
     """The normalize flow reading ``raw.betfair`` and writing the normalized topics."""
     topics = settings.topics
     ensure_topics(settings.kafka_bootstrap, [topics.raw("betfair"), *topics.all_outputs()])
     redis_connect(settings.redis_url).close()
     prepare_clickhouse(settings)
-    source = KafkaSource(settings.kafka_bootstrap, [topics.raw("betfair")], stop_at_end=stop_at_end)
+    source = KafkaSource(
+        settings.kafka_bootstrap,
+        [topics.raw("betfair")],
+        batch_size=batch_size,
+        stop_at_end=stop_at_end,
+    )
     return build_normalize_flow(
         source, _outputs(settings, KafkaSink(settings.kafka_bootstrap)), _context(settings), topics
     )
 
 
-def recovery_config(recovery_dir: Path, partitions: int = DEFAULT_RECOVERY_PARTITIONS) -> RecoveryConfig:
+def recovery_config(
+    recovery_dir: Path, partitions: int = DEFAULT_RECOVERY_PARTITIONS
+) -> RecoveryConfig:
     """Recovery on ``recovery_dir``, creating the store when absent (its partition count is
     fixed from then on)."""
     if not any(recovery_dir.glob("part-*.sqlite3")):
@@ -76,8 +86,9 @@ def run_kafka(
     recovery_dir: Path | None,
     epoch_s: float,
     workers: int = 1,
+    batch_size: int = 2000,
 ) -> None:
-    flow = kafka_flow(settings, stop_at_end=stop_at_end)
+    flow = kafka_flow(settings, stop_at_end=stop_at_end, batch_size=batch_size)
     recovery = recovery_config(recovery_dir) if recovery_dir is not None else None
     cli_main(
         flow,
@@ -92,6 +103,9 @@ def run_files(settings: Settings, feeds: list[Path], out_dir: Path) -> None:
     redis_connect(settings.redis_url).close()
     prepare_clickhouse(settings)
     flow = build_normalize_flow(
-        FileSource(feeds), _outputs(settings, JsonlSink(out_dir)), _context(settings), settings.topics
+        FileSource(feeds),
+        _outputs(settings, JsonlSink(out_dir)),
+        _context(settings),
+        settings.topics,
     )
     run_main(flow, epoch_interval=timedelta(seconds=1))

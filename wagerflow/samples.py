@@ -18,10 +18,23 @@ def _tick(price: float, steps: int) -> float:
 
 def _definition(status: str, runners: list[dict[str, object]], event_id: str) -> dict[str, object]:
     return {
-        "bspMarket": True, "eventId": event_id, "eventTypeId": "7", "marketType": "WIN",
-        "numberOfWinners": 1, "bettingType": "ODDS", "inPlay": False, "status": status,
-        "marketTime": "2026-01-10T15:00:00.000Z", "runners": runners,
+        "bspMarket": True,
+        "eventId": event_id,
+        "eventTypeId": "7",
+        "marketType": "WIN",
+        "numberOfWinners": 1,
+        "bettingType": "ODDS",
+        "inPlay": False,
+        "status": status,
+        "marketTime": "2026-01-10T15:00:00.000Z",
+        "runners": runners,
     }
+
+
+def _result(runner: int, winner: int, removed: int | None) -> str:
+    if runner == removed:
+        return "REMOVED"
+    return "WINNER" if runner == winner else "LOSER"
 
 
 def market_lines(market_id: str, seed: int, start_pt: int = 1_768_050_000_000) -> list[str]:
@@ -34,10 +47,15 @@ def market_lines(market_id: str, seed: int, start_pt: int = 1_768_050_000_000) -
     lines: list[dict[str, object]] = []
     runners = [{"id": rid, "status": "ACTIVE", "sortPriority": n + 1} for n, rid in enumerate(ids)]
     image = {
-        "id": market_id, "img": True, "marketDefinition": _definition("OPEN", runners, "90000001"),
+        "id": market_id,
+        "img": True,
+        "marketDefinition": _definition("OPEN", runners, "90000001"),
         "rc": [
-            {"id": rid, "atb": [[backs[rid], round(rnd.uniform(5, 200), 2)]],
-             "atl": [[_tick(backs[rid], 1), round(rnd.uniform(5, 200), 2)]]}
+            {
+                "id": rid,
+                "atb": [[backs[rid], round(rnd.uniform(5, 200), 2)]],
+                "atl": [[_tick(backs[rid], 1), round(rnd.uniform(5, 200), 2)]],
+            }
             for rid in ids
         ],
     }
@@ -51,24 +69,41 @@ def market_lines(market_id: str, seed: int, start_pt: int = 1_768_050_000_000) -
         old = backs[rid]
         backs[rid] = _tick(old, rnd.choice([-1, 1]))
         rc = {
-            "id": rid, "atb": [[old, 0], [backs[rid], round(rnd.uniform(2, 300), 2)]],
+            "id": rid,
+            "atb": [[old, 0], [backs[rid], round(rnd.uniform(2, 300), 2)]],
             "atl": [[_tick(old, 1), 0], [_tick(backs[rid], 1), round(rnd.uniform(2, 300), 2)]],
-            "trd": [[backs[rid], round(rnd.uniform(1, 50), 2)]], "ltp": backs[rid],
+            "trd": [[backs[rid], round(rnd.uniform(1, 50), 2)]],
+            "ltp": backs[rid],
         }
-        lines.append({"op": "mcm", "clk": str(n + 2), "pt": pt, "mc": [{"id": market_id, "rc": [rc]}]})
+        lines.append(
+            {"op": "mcm", "clk": str(n + 2), "pt": pt, "mc": [{"id": market_id, "rc": [rc]}]}
+        )
     pt += 1000
-    lines.append({"op": "mcm", "clk": "s", "pt": pt,
-                  "mc": [{"id": market_id, "marketDefinition": _definition("SUSPENDED", runners, "90000001")}]})
+    lines.append(
+        {
+            "op": "mcm",
+            "clk": "s",
+            "pt": pt,
+            "mc": [
+                {"id": market_id, "marketDefinition": _definition("SUSPENDED", runners, "90000001")}
+            ],
+        }
+    )
     winner = rnd.choice([rid for rid in ids if rid != removed])
     final = [
-        {**r, "status": "REMOVED" if r["id"] == removed else "WINNER" if r["id"] == winner else "LOSER",
-         "bsp": backs[r["id"]]}  # type: ignore[index]
+        {
+            **r,
+            "status": _result(int(str(r["id"])), winner, removed),
+            "bsp": backs[int(str(r["id"]))],
+        }
         for r in runners
     ]
     pt += 60_000
     closed = _definition("CLOSED", final, "90000001")
     closed["settledTime"] = "2026-01-10T15:02:00.000Z"
-    lines.append({"op": "mcm", "clk": "c", "pt": pt, "mc": [{"id": market_id, "marketDefinition": closed}]})
+    lines.append(
+        {"op": "mcm", "clk": "c", "pt": pt, "mc": [{"id": market_id, "marketDefinition": closed}]}
+    )
     return [json.dumps(line, separators=(",", ":")) for line in lines]
 
 

@@ -35,6 +35,7 @@ from schemas.betfair import (
 )
 from schemas.dlq import Reason
 from schemas.events import (
+    Category,
     MarketSettled,
     MarketStatusChanged,
     NormalizedEvent,
@@ -47,7 +48,9 @@ from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import odds_to_scaled, to_minor
 
 PROVIDER = "betfair"
-CATEGORY = "sport"
+CATEGORY: Category = "sport"
+Top = tuple[int | None, int | None, int | None, int | None, int | None]
+"""Best back odds and size, best lay odds and size, last traded odds."""
 _SETTLED_STATUSES = frozenset({"WINNER", "LOSER", "REMOVED", "PLACED"})
 
 
@@ -109,7 +112,7 @@ class RunnerBook:
     bdatl: dict[int, tuple[Decimal, Decimal]] = field(default_factory=dict)
     ltp: Decimal | None = None
     bsp: Decimal | None = None
-    top: tuple[int | None, int | None, int | None, int | None, int | None] | None = None
+    top: Top | None = None
 
 
 @dataclass(slots=True)
@@ -157,7 +160,7 @@ def _best(
     return None
 
 
-def _top(runner: RunnerBook, currency: str) -> tuple[int | None, ...]:
+def _top(runner: RunnerBook, currency: str) -> Top:
     back = _best(runner.atb, (runner.batb, runner.bdatb), back=True)
     lay = _best(runner.atl, (runner.batl, runner.bdatl), back=False)
     return (

@@ -63,9 +63,18 @@ def ensure_jars() -> Path:
     tmp = work / "libs.partial"
     shutil.rmtree(tmp, ignore_errors=True)
     result = subprocess.run(
-        ["mvn", "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={tmp}",
-         "-DincludeScope=runtime"],
-        cwd=work, capture_output=True, text=True, check=False,
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={tmp}",
+            "-DincludeScope=runtime",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         msg = f"downloading the Kafka jars with Maven failed:\n{result.stdout[-2000:]}"
@@ -143,17 +152,38 @@ def start(paths: KafkaPaths, timeout_s: float = 90.0) -> str:
     classpath = f"{libs}/*"
     if not (paths.data / "meta.properties").exists():
         result = subprocess.run(
-            ["java", "-cp", classpath, "kafka.tools.StorageTool", "format", "-t",
-             base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="), "-c", str(paths.config)],
-            capture_output=True, text=True, check=False,
+            [
+                "java",
+                "-cp",
+                classpath,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="),
+                "-c",
+                str(paths.config),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             msg = f"formatting Kafka storage failed: {result.stdout}{result.stderr}"
             raise WagerflowError(msg)
     process.spawn(
-        ["java", "-Xms256m", "-Xmx768m", f"-Dlog4j2.configurationFile={log4j}",
-         "-cp", classpath, "kafka.Kafka", str(paths.config)],
-        paths.root / "kafka.stdout", paths.pid, paths.root,
+        [
+            "java",
+            "-Xms256m",
+            "-Xmx768m",
+            f"-Dlog4j2.configurationFile={log4j}",
+            "-cp",
+            classpath,
+            "kafka.Kafka",
+            str(paths.config),
+        ],
+        paths.root / "kafka.stdout",
+        paths.pid,
+        paths.root,
     )
     if not process.wait_until(lambda: process.port_open(port), timeout_s, paths.pid):
         process.stop(paths.pid)

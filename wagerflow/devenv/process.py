@@ -34,15 +34,26 @@ def running_pid(pid_file: Path) -> int | None:
 
 
 def spawn(argv: list[str], log_file: Path, pid_file: Path, cwd: Path) -> int:
-    """Start ``argv`` detached from this process group, output to ``log_file``."""
+    """Start ``argv`` as a daemon (its own session, not our child), output to ``log_file``."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    with log_file.open("ab") as log:
-        proc = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=cwd, start_new_session=True,
-        )
-    pid_file.write_text(str(proc.pid))
-    return proc.pid
+    launched = subprocess.run(
+        [
+            "sh",
+            "-c",
+            'log="$1"; shift; "$@" >>"$log" 2>&1 </dev/null & echo $!',
+            "sh",
+            str(log_file),
+            *argv,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        start_new_session=True,
+    )
+    pid = int(launched.stdout.strip())
+    pid_file.write_text(str(pid))
+    return pid
 
 
 def wait_until(check: Callable[[], bool], timeout_s: float, pid_file: Path) -> bool:
@@ -66,19 +77,9 @@ def stop(pid_file: Path, timeout_s: float = 20.0) -> bool:
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and running_pid(pid_file) is not None:
-        _reap(pid)
         time.sleep(0.2)
     if running_pid(pid_file) is not None:
         os.kill(pid, signal.SIGKILL)
         time.sleep(0.2)
-        _reap(pid)
     pid_file.unlink(missing_ok=True)
     return True
-
-
-def _reap(pid: int) -> None:
-    """Collect our own exited child so it does not linger as a zombie."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

@@ -47,10 +47,26 @@ def start(paths: RedisPaths, timeout_s: float = 20.0) -> str:
     port = process.free_port()
     paths.port_file.write_text(str(port))
     process.spawn(
-        [exe, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(paths.root),
-         "--logfile", str(paths.log), "--appendonly", "yes", "--save", "",
-         "--protected-mode", "yes"],
-        paths.root / "redis.stdout", paths.pid, paths.root,
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(paths.root),
+            "--logfile",
+            str(paths.log),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--protected-mode",
+            "yes",
+        ],
+        paths.root / "redis.stdout",
+        paths.pid,
+        paths.root,
     )
     if not process.wait_until(lambda: process.port_open(port), timeout_s, paths.pid):
         process.stop(paths.pid)

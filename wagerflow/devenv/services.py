@@ -43,7 +43,9 @@ def up(home: Path) -> DevServices:
 def down(home: Path) -> list[str]:
     """Stop whatever is running; return the names of the services stopped."""
     kpaths, rpaths = _paths(home)
-    stopped = [name for name, pid in (("kafka", kpaths.pid), ("redis", rpaths.pid)) if process.stop(pid)]
+    stopped = [
+        name for name, pid in (("kafka", kpaths.pid), ("redis", rpaths.pid)) if process.stop(pid)
+    ]
     (home / DEV_ENV_FILE).unlink(missing_ok=True)
     return stopped
 

@@ -1,0 +1,89 @@
+"""Helpers for tests that run wagerflow as a real process against real services."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, TopicPartition
+
+WAGERFLOW = [sys.executable, "-m", "wagerflow.cli"]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One isolated wagerflow deployment: its own home, topic prefix, Redis db and ClickHouse."""
+
+    home: Path
+    bootstrap: str
+    redis_url: str
+    prefix: str
+    tenant: str = "t1"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            WAGERFLOW_HOME=str(self.home),
+            KAFKA_BOOTSTRAP_SERVERS=self.bootstrap,
+            REDIS_URL=self.redis_url,
+            WAGERFLOW_CLICKHOUSE_DSN=f"chdb://{self.home / 'clickhouse'}",
+            WAGERFLOW_TENANT=self.tenant,
+            WAGERFLOW_TOPIC_PREFIX=self.prefix,
+        )
+        return env
+
+    def cli(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*WAGERFLOW, *args], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*WAGERFLOW, *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def sql(self, query: str) -> list[dict[str, Any]]:
+        done = self.cli("sql", query)
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def consume_all(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
+    """Every message of every partition of ``topic``, from the beginning to the current end."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": "tests",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+        }
+    )
+    meta = consumer.list_topics(topic, timeout=10).topics[topic]
+    parts = [TopicPartition(topic, p, 0) for p in meta.partitions]
+    ends = {p.partition: consumer.get_watermark_offsets(p, timeout=10)[1] for p in parts}
+    consumer.assign(parts)
+    out: list[tuple[bytes | None, bytes]] = []
+    pending = {p for p, end in ends.items() if end > 0}
+    while pending:
+        msg = consumer.poll(5)
+        assert msg is not None, f"timed out reading {topic}"
+        part = msg.partition()
+        assert part is not None
+        if msg.error():
+            pending.discard(part)
+            continue
+        out.append((msg.key(), msg.value() or b""))
+        if (msg.offset() or 0) + 1 >= ends[part]:
+            pending.discard(part)
+    consumer.close()
+    return out
