@@ -2,6 +2,7 @@
 
     raw ─ decode ─┬─ rejects ─────────────────────────── dlq topic
                   └─ work (keyed by shard) ─ books ─┬─ events ─┬─ normalized topics
+                                   (dedup, stale) ├─ conflicts ── dlq topic
                                                      │          └─ ClickHouse norm_events
                                                      └─ states ─── Redis (check-and-apply)
 
@@ -57,15 +58,23 @@ class _BooksLogic(StatefulBatchLogic[MarketWork, NormalizedEvent | MarketState, 
 
     def on_batch(self, values: list[MarketWork]) -> tuple[list[Any], bool]:
         out = self._books.apply(values)
-        kinds = Counter(
-            type(v).__struct_config__.tag for v in out if not isinstance(v, MarketState)
-        )
+        kinds: Counter[str] = Counter()
+        for v in out:
+            if isinstance(v, DlqEntry):
+                metrics.DLQ_ENTRIES.labels(v.provider_id, v.reason).inc()
+            elif not isinstance(v, MarketState):
+                kinds[str(type(v).__struct_config__.tag)] += 1
         for kind, n in kinds.items():
             metrics.EVENTS_EMITTED.labels(betfair.PROVIDER, kind).inc(n)
+        tally = self._books.take_tally()
+        if tally.duplicates:
+            metrics.DUPLICATES.labels(betfair.PROVIDER).inc(tally.duplicates)
+        if tally.stale:
+            metrics.STALE.labels(betfair.PROVIDER).inc(tally.stale)
         return out, StatefulBatchLogic.RETAIN
 
     def snapshot(self) -> bytes:
-        return pickle.dumps(self._books.books, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(self._books.state, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _decode(ctx: NormalizeContext, batch: RawBatch) -> list[Any]:
@@ -88,16 +97,23 @@ def build_normalize_flow(
     rejects = op.map("dlq_record", split.trues, lambda e: ("dlq", dlq_record(e, topics)))
 
     def build_books(resume: bytes | None) -> _BooksLogic:
-        books = pickle.loads(resume) if resume is not None else None  # noqa: S301 own snapshot
-        return _BooksLogic(ShardBooks(ctx, books))
+        state = pickle.loads(resume) if resume is not None else None  # noqa: S301 own snapshot
+        return _BooksLogic(ShardBooks(ctx, state))
 
     applied = op.stateful_batch("books", split.falses, build_books)
     by_kind = op.branch("split_states", applied, lambda kv: isinstance(kv[1], MarketState))
     states = cast("Stream[tuple[str, MarketState]]", by_kind.trues)
-    events = cast("Stream[tuple[str, NormalizedEvent]]", by_kind.falses)
     op.output("redis_state", states, outputs.states)
+    by_fate = op.branch("split_conflicts", by_kind.falses, lambda kv: isinstance(kv[1], DlqEntry))
+    conflicts = op.map(
+        "conflict_record",
+        cast("Stream[tuple[str, DlqEntry]]", by_fate.trues),
+        lambda kv: ("dlq", dlq_record(kv[1], topics)),
+    )
+    events = cast("Stream[tuple[str, NormalizedEvent]]", by_fate.falses)
     records = op.map("event_record", events, lambda kv: (kv[0], event_record(kv[1], topics)))
-    op.output("topics", op.merge("all_records", records, rejects), outputs.topics)
+    all_records = op.merge("all_records", records, rejects, conflicts)
+    op.output("topics", all_records, outputs.topics)
     rows = op.map("event_row", events, lambda kv: (kv[0], event_row(kv[1])))
     op.output("clickhouse", rows, outputs.rows)
     return flow

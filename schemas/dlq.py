@@ -18,6 +18,8 @@ class Reason(StrEnum):
     """A well-formed message of a kind this adapter does not handle (e.g. Betfair ``ocm``)."""
     INVALID_VALUE = "INVALID_VALUE"
     """Well-typed, but a value is out of its domain (e.g. a negative price)."""
+    CONFLICT = "CONFLICT"
+    """A dedup key seen before with different content (the provider reused an id)."""
 
 
 class DlqEntry(msgspec.Struct, frozen=True, kw_only=True):

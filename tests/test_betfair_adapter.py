@@ -24,9 +24,9 @@ def replay(lines: list[bytes]) -> tuple[list[NormalizedEvent], list[MarketState]
     work, dlq, _ = decode_batch(batch, CTX)
     books = ShardBooks(CTX)
     out = books.apply([w for _, w in work])
-    events = [o for o in out if not isinstance(o, MarketState)]
+    events = [o for o in out if not isinstance(o, (MarketState, DlqEntry))]
     states = [o for o in out if isinstance(o, MarketState)]
-    return events, states, dlq
+    return events, states, dlq + [o for o in out if isinstance(o, DlqEntry)]
 
 
 def read_lines(path: Path) -> list[bytes]:
@@ -165,3 +165,53 @@ def test_any_truncation_of_a_real_line_is_rejected_not_raised(
     cut = data.draw(st.integers(min_value=0, max_value=len(line) - 1))
     _, _, dlq = replay([line[:cut]])
     assert [d.reason for d in dlq] == [Reason.INVALID_JSON]
+
+
+def test_a_resent_line_is_a_duplicate_and_a_changed_resend_a_conflict() -> None:
+    first = _line(pt=10, clk="c1", mc=[{"id": "1.5", "rc": [{"id": 1, "atb": [[2.0, 5]]}]}])
+    changed = _line(pt=10, clk="c1", mc=[{"id": "1.5", "rc": [{"id": 1, "atb": [[3.0, 5]]}]}])
+    batch = RawBatch("feed", 0, [0, 1, 2], [first, first, changed])
+    work, _, _ = decode_batch(batch, CTX)
+    books = ShardBooks(CTX)
+    out = books.apply([w for _, w in work])
+    odds = [o for o in out if isinstance(o, OddsChanged)]
+    conflicts = [o for o in out if isinstance(o, DlqEntry)]
+    assert [o.best_back_odds for o in odds] == [20_000]
+    assert [(c.reason, c.raw, c.source.offset) for c in conflicts] == [
+        (Reason.CONFLICT, changed, 2)
+    ]
+    assert books.take_tally().duplicates == 1
+
+
+def test_an_older_change_than_the_market_applied_is_stale() -> None:
+    newer = _line(pt=20, clk="b", mc=[{"id": "1.6", "rc": [{"id": 1, "atb": [[2.0, 5]]}]}])
+    older = _line(pt=19, clk="a", mc=[{"id": "1.6", "rc": [{"id": 1, "atb": [[9.0, 5]]}]}])
+    batch = RawBatch("feed", 0, [0, 1], [newer, older])
+    work, _, _ = decode_batch(batch, CTX)
+    books = ShardBooks(CTX)
+    out = books.apply([w for _, w in work])
+    assert [o.best_back_odds for o in out if isinstance(o, OddsChanged)] == [20_000]
+    assert books.take_tally().stale == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_duplication_and_rebatching_of_a_recording_yield_the_same_output(
+    betfair_recordings: dict[str, Path], data: st.DataObject
+) -> None:
+    lines = read_lines(betfair_recordings["1.197931750"])
+    reference, _, _ = replay(lines)
+    noisy = [ln for ln in lines for _ in range(data.draw(st.integers(1, 2)))]
+    cuts = sorted(data.draw(st.sets(st.integers(1, len(noisy) - 1), max_size=8)))
+    books = ShardBooks(CTX)
+    events: list[NormalizedEvent] = []
+    for lo, hi in zip([0, *cuts], [*cuts, len(noisy)], strict=True):
+        batch = RawBatch("feed", 0, list(range(lo, hi)), noisy[lo:hi])
+        work, _, _ = decode_batch(batch, CTX)
+        events += [
+            o
+            for o in books.apply([w for _, w in work])
+            if not isinstance(o, (MarketState, DlqEntry))
+        ]
+    strip = [(e.dedup_key, type(e)) for e in events]
+    assert strip == [(e.dedup_key, type(e)) for e in reference]

@@ -1,5 +1,9 @@
 """Every metric wagerflow exposes, defined once (served on /metrics with Bytewax's own when
-``BYTEWAX_DATAFLOW_API_ENABLED=1``). Invariant: received = heartbeats + rejected + decoded."""
+``BYTEWAX_DATAFLOW_API_ENABLED=1``).
+
+Invariants: received = heartbeats + DLQ (decode) + decoded lines; decoded market changes =
+applied + duplicates + stale + conflicts.
+"""
 
 from prometheus_client import Counter
 
@@ -9,6 +13,12 @@ MESSAGES_RECEIVED = Counter(
 HEARTBEATS = Counter("wagerflow_heartbeats", "Provider heartbeats (no event)", ["provider"])
 DLQ_ENTRIES = Counter(
     "wagerflow_dlq_entries", "Raw messages rejected to the DLQ", ["provider", "reason"]
+)
+DUPLICATES = Counter(
+    "wagerflow_duplicates", "Resent provider messages dropped by dedup key", ["provider"]
+)
+STALE = Counter(
+    "wagerflow_stale", "Messages older than what their market already applied", ["provider"]
 )
 EVENTS_EMITTED = Counter(
     "wagerflow_events_emitted", "Normalized events emitted", ["provider", "type"]

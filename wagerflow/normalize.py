@@ -7,13 +7,14 @@ latest market states; the ``*_record`` / ``*_row`` functions shape outputs for t
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from connectors.records import OutRecord, RawBatch
 from schemas.betfair import MarketChange
-from schemas.dlq import DLQ_ENCODER, DlqEntry
+from schemas.dlq import DLQ_ENCODER, DlqEntry, Reason
 from schemas.events import (
     EVENT_ENCODER,
     MarketSettled,
@@ -26,6 +27,7 @@ from schemas.state import MarketState
 from wagerflow import topics
 from wagerflow.adapters import betfair
 from wagerflow.adapters.rejection import Rejection
+from wagerflow.dedup import Deduplicator, Verdict
 from wagerflow.sharding import DEFAULT_SHARDS, shard_of
 
 
@@ -39,6 +41,8 @@ class NormalizeContext:
 class MarketWork(NamedTuple):
     change: MarketChange
     meta: betfair.ChangeMeta
+    clock: str
+    raw: bytes
 
 
 class DecodeTally(NamedTuple):
@@ -76,22 +80,80 @@ def decode_batch(
         received = stamps[i] if stamps is not None else msg.pt
         for change in msg.mc:
             meta = betfair.ChangeMeta(ctx.tenant_id, ctx.currency, msg.pt, received, source)
-            work.append((shard_of(change.id, ctx.shards), MarketWork(change, meta)))
+            work.append(
+                (shard_of(change.id, ctx.shards), MarketWork(change, meta, msg.clk or "", raw))
+            )
     return work, dlq, DecodeTally(len(batch.values), heartbeats, len(dlq))
 
 
+class ShardTally(NamedTuple):
+    duplicates: int
+    stale: int
+
+
 class ShardBooks:
-    """The market books of one shard. Plain data: pickled as the flow's recovery snapshot."""
+    """The market books and dedup memory of one shard. Plain data: ``state`` is what the flow
+    pickles as its recovery snapshot.
 
-    def __init__(self, ctx: NormalizeContext, books: dict[str, betfair.MarketBook] | None = None):
+    A market change is dropped as a **duplicate** when the same market, publish time and stream
+    clock was seen with the same bytes (a resend), and rejected as a **conflict** when the bytes
+    differ. It is dropped as **stale** when it is older than what its market already applied.
+    """
+
+    def __init__(
+        self,
+        ctx: NormalizeContext,
+        state: tuple[dict[str, betfair.MarketBook], Deduplicator] | None = None,
+    ) -> None:
         self.ctx = ctx
-        self.books: dict[str, betfair.MarketBook] = books if books is not None else {}
+        self.books, self.dedup = state if state is not None else ({}, Deduplicator())
+        self.duplicates = 0
+        self.stale = 0
 
-    def apply(self, works: list[MarketWork]) -> list[NormalizedEvent | MarketState]:
-        """Apply work in order; emit events, then the latest state of each touched market."""
-        out: list[NormalizedEvent | MarketState] = []
+    @property
+    def state(self) -> tuple[dict[str, betfair.MarketBook], Deduplicator]:
+        return self.books, self.dedup
+
+    def take_tally(self) -> ShardTally:
+        """Counts since the last call (for metrics)."""
+        tally = ShardTally(self.duplicates, self.stale)
+        self.duplicates = self.stale = 0
+        return tally
+
+    def _admit(self, work: MarketWork) -> DlqEntry | bool:
+        change, meta, clock, raw = work
+        key = f"{betfair.PROVIDER}:{change.id}:{meta.publish_time_ms}:{clock}"
+        verdict = self.dedup.check(key, zlib.crc32(raw), meta.publish_time_ms)
+        if verdict is Verdict.DUPLICATE:
+            self.duplicates += 1
+            return False
+        if verdict is Verdict.CONFLICT:
+            return DlqEntry(
+                reason=Reason.CONFLICT,
+                detail=f"dedup key {key} was seen with different content",
+                provider_id=betfair.PROVIDER,
+                tenant_id=meta.tenant_id,
+                source=meta.source,
+                raw=raw,
+            )
+        book = self.books.get(change.id)
+        if book is not None and meta.publish_time_ms < book.version:
+            self.stale += 1
+            return False
+        return True
+
+    def apply(self, works: list[MarketWork]) -> list[NormalizedEvent | MarketState | DlqEntry]:
+        """Apply work in order; emit events and rejections, then the latest state of each
+        touched market."""
+        out: list[NormalizedEvent | MarketState | DlqEntry] = []
         touched: dict[str, betfair.MarketBook] = {}
-        for change, meta in works:
+        for work in works:
+            admitted = self._admit(work)
+            if admitted is not True:
+                if admitted is not False:
+                    out.append(admitted)
+                continue
+            change, meta = work.change, work.meta
             book, events = betfair.apply_market_change(self.books.get(change.id), change, meta)
             self.books[change.id] = book
             touched[change.id] = book

@@ -1,0 +1,68 @@
+"""Dropping repeated messages by dedup key, within a horizon, in bounded memory.
+
+Providers resend: network retries, recovery resends after a reconnect, double clicks. A message
+whose dedup key was seen within the horizon is a duplicate when its payload fingerprint matches,
+and a conflict (the provider reused an id for different content) when it does not.
+
+Time is the provider's event time, never the wall clock, so the same input always gives the
+same verdicts. Keys expire once the newest event time seen is more than ``horizon_ms`` past
+them. The number of keys held is capped at ``max_keys``, and the oldest go first: a resend
+older than what the cap holds passes as new, and is counted as an eviction.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+DEFAULT_HORIZON_MS = 72 * 3600 * 1000  # UOF's recovery window
+DEFAULT_MAX_KEYS = 1_000_000
+
+
+class Verdict(Enum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+
+
+class Deduplicator:
+    """Plain picklable state: the flow snapshots it with the shard it belongs to."""
+
+    def __init__(
+        self, horizon_ms: int = DEFAULT_HORIZON_MS, max_keys: int = DEFAULT_MAX_KEYS
+    ) -> None:
+        if horizon_ms <= 0 or max_keys <= 0:
+            msg = f"horizon_ms and max_keys must be positive; got {horizon_ms}, {max_keys}"
+            raise ValueError(msg)
+        self.horizon_ms = horizon_ms
+        self.max_keys = max_keys
+        self._seen: dict[
+            str, tuple[int, int]
+        ] = {}  # key -> (fingerprint, event time), in arrival order
+        self._watermark = 0
+        self.evicted = 0
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def check(self, key: str, fingerprint: int, event_time_ms: int) -> Verdict:
+        """The verdict on one message; a NEW key is remembered."""
+        held = self._seen.get(key)
+        if held is not None and held[1] >= self._watermark - self.horizon_ms:
+            return Verdict.DUPLICATE if held[0] == fingerprint else Verdict.CONFLICT
+        self._seen[key] = (fingerprint, event_time_ms)
+        if event_time_ms > self._watermark:
+            self._watermark = event_time_ms
+        self._expire()
+        return Verdict.NEW
+
+    def _expire(self) -> None:
+        limit = self._watermark - self.horizon_ms
+        seen = self._seen
+        while seen:
+            oldest = next(iter(seen))
+            _, at = seen[oldest]
+            if at >= limit and len(seen) <= self.max_keys:
+                return
+            if at >= limit:
+                self.evicted += 1
+            del seen[oldest]
