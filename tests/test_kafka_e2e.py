@@ -18,6 +18,7 @@ from schemas.events import EVENT_DECODER, MarketSettled, MarketStatusChanged
 from schemas.state import STATE_DECODER
 from tests.flowproc import Deployment, consume_all
 from wagerflow.devenv.services import DevServices
+from wagerflow.topics import NORMALIZED
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
 
@@ -26,6 +27,13 @@ def _deployment(tmp_path: Path, svc: DevServices, redis_db: int) -> Deployment:
     url = svc.redis_url.rsplit("/", 1)[0] + f"/{redis_db}"
     redis.Redis.from_url(url).flushdb()
     return Deployment(tmp_path, svc.kafka_bootstrap, url, f"t{uuid.uuid4().hex[:8]}.")
+
+
+def _sans_coordinates(raw: bytes) -> str:
+    """An event without where it was read and when it was received (file vs Kafka)."""
+    event = json.loads(raw)
+    del event["source"], event["received_time_ms"]
+    return json.dumps(event, sort_keys=True)
 
 
 def _produce(bootstrap: str, topic: str, lines: list[bytes]) -> None:
@@ -79,6 +87,16 @@ def test_recorded_betfair_feed_flows_to_topics_redis_and_clickhouse(
     (settled,) = dep.sql("SELECT winners FROM norm_events FINAL WHERE type = 'market.result'")
     assert settled["winners"] == ["37947503"]
     assert consume_all(dep.bootstrap, f"{dep.prefix}dlq") == []
+
+    offline = dep.cli(
+        "normalize", str(betfair_recordings["1.197931750"]), "-o", str(tmp_path / "off.jsonl")
+    )
+    assert offline.returncode == 0, offline.stderr
+    offline_events = (tmp_path / "off.jsonl").read_bytes().splitlines()
+    on_topics = [v for t in NORMALIZED for _, v in consume_all(dep.bootstrap, dep.prefix + t)]
+    assert sorted(map(_sans_coordinates, on_topics)) == sorted(
+        map(_sans_coordinates, offline_events)
+    )
 
 
 def test_bad_lines_go_to_the_dlq_and_the_lines_around_them_are_processed(

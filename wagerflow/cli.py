@@ -81,6 +81,20 @@ def _parser() -> argparse.ArgumentParser:
     produce.add_argument("files", nargs="+", type=Path, metavar="FILE")
     _common(produce)
 
+    normalize = sub.add_parser(
+        "normalize", help="normalize recorded feed files offline (same rules as the flow)"
+    )
+    normalize.add_argument("--provider", default="betfair", choices=["betfair"])
+    normalize.add_argument("files", nargs="+", type=Path, metavar="FILE", help="plain, .gz or .bz2")
+    normalize.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("normalized.jsonl"),
+        help="events as JSON lines (default normalized.jsonl); DLQ entries go to OUT.dlq.jsonl",
+    )
+    _common(normalize)
+
     sql = sub.add_parser("sql", help="run a query on the configured ClickHouse; rows as JSON")
     sql.add_argument("query")
     _common(sql)
@@ -159,6 +173,16 @@ def _cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_normalize(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.normalize import NormalizeContext
+    from wagerflow.offline import dlq_path_for, normalize_files
+
+    ctx = NormalizeContext(settings.tenant, settings.betfair_currency)
+    summary = normalize_files(args.files, ctx, args.output)
+    print(f"{summary.render()}\nevents: {args.output}\nDLQ:    {dlq_path_for(args.output)}")
+    return 0
+
+
 def _cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
@@ -180,6 +204,7 @@ _COMMANDS = {
     "dev": _cmd_dev,
     "migrate": _cmd_migrate,
     "produce": _cmd_produce,
+    "normalize": _cmd_normalize,
     "sql": _cmd_sql,
 }
 
