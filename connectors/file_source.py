@@ -1,4 +1,5 @@
-"""Replay recorded provider feeds (one message per line; plain, .gz or .bz2) as a source.
+"""Replay recorded provider feeds as a source: one message per line (plain, .gz or .bz2), or one
+message per file for ``.xml`` (a UOF message as captured).
 
 Each file is one partition; its resume state is the next line number, so a recovered run
 continues where the last snapshot left off exactly as with Kafka offsets.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO, cast
 
@@ -26,51 +27,61 @@ def open_feed(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
+def read_messages(path: Path) -> Generator[tuple[int, bytes], None, None]:
+    """``(line number, message)`` of every message in a recorded feed, blank lines skipped."""
+    if path.suffix == ".xml":
+        yield 0, path.read_bytes().strip()
+        return
+    with open_feed(path) as f:
+        for number, line in enumerate(f):
+            line = line.rstrip(b"\r\n")
+            if line:
+                yield number, line
+
+
 class _FilePartition(StatefulSourcePartition[RawBatch, int]):
-    def __init__(self, path: Path, start_line: int, batch_size: int) -> None:
+    def __init__(self, provider: str, path: Path, start_line: int, batch_size: int) -> None:
+        self._provider = provider
         self._name = path.name
-        self._file = open_feed(path)
-        self._lines: Iterator[bytes] = iter(self._file)
-        self._next = 0
+        self._messages = read_messages(path)
+        self._next = start_line
         self._batch_size = batch_size
-        while self._next < start_line and next(self._lines, None) is not None:
-            self._next += 1
 
     def next_batch(self) -> list[RawBatch]:
         offsets: list[int] = []
         values: list[bytes] = []
-        for line in self._lines:
-            line = line.rstrip(b"\r\n")
-            if line:
-                offsets.append(self._next)
-                values.append(line)
-            self._next += 1
+        for number, message in self._messages:
+            if number < self._next:
+                continue
+            offsets.append(number)
+            values.append(message)
             if len(values) >= self._batch_size:
                 break
         if not values:
             raise StopIteration
-        return [RawBatch(self._name, 0, offsets, values)]
+        self._next = offsets[-1] + 1
+        return [RawBatch(self._provider, self._name, 0, offsets, values)]
 
     def snapshot(self) -> int:
         return self._next
 
     def close(self) -> None:
-        self._file.close()
+        self._messages.close()
 
 
 class FileSource(FixedPartitionedSource[RawBatch, int]):
-    """Reads each file once, in line order, ``batch_size`` lines at a time."""
+    """Reads each ``(provider, file)`` once, in line order, ``batch_size`` lines at a time."""
 
-    def __init__(self, paths: list[Path], batch_size: int = 500) -> None:
-        names = [p.name for p in paths]
-        if len(set(names)) != len(names):
-            msg = f"feed files must have distinct names (they name the partitions): {names}"
+    def __init__(self, feeds: list[tuple[str, Path]], batch_size: int = 500) -> None:
+        self._feeds = {f"{provider}:{path.name}": (provider, path) for provider, path in feeds}
+        if len(self._feeds) != len(feeds):
+            msg = f"feed files of one provider must have distinct names: {feeds}"
             raise ValueError(msg)
-        self._paths = {p.name: p for p in paths}
         self._batch_size = batch_size
 
     def list_parts(self) -> list[str]:
-        return list(self._paths)
+        return list(self._feeds)
 
     def build_part(self, step_id: str, for_part: str, resume_state: int | None) -> _FilePartition:
-        return _FilePartition(self._paths[for_part], resume_state or 0, self._batch_size)
+        provider, path = self._feeds[for_part]
+        return _FilePartition(provider, path, resume_state or 0, self._batch_size)

@@ -10,6 +10,8 @@ otherwise it tails the topic forever.
 
 from __future__ import annotations
 
+from typing import cast
+
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
@@ -21,6 +23,7 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
     def __init__(
         self,
         consumer: Consumer,
+        provider: str,
         topic: str,
         partition: int,
         start: int,
@@ -28,6 +31,7 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
         stop_at_end: bool,
     ) -> None:
         self._consumer = consumer
+        self._provider = provider
         self._topic = topic
         self._partition = partition
         self._next = start
@@ -43,6 +47,8 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
         offsets: list[int] = []
         values: list[bytes] = []
         stamps: list[int] = []
+        headers: list[list[tuple[str, bytes | None]] | None] = []
+        any_headers = False
         for m in msgs:
             err = m.error()
             if err is not None:
@@ -53,10 +59,23 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
             offsets.append(m.offset() or 0)
             values.append(m.value() or b"")
             stamps.append(m.timestamp()[1] or 0)
+            h = cast("list[tuple[str, bytes | None]] | None", m.headers())
+            headers.append(h)
+            any_headers = any_headers or h is not None
         if not offsets:
             return []
         self._next = offsets[-1] + 1
-        return [RawBatch(self._topic, self._partition, offsets, values, stamps)]
+        return [
+            RawBatch(
+                self._provider,
+                self._topic,
+                self._partition,
+                offsets,
+                values,
+                stamps,
+                headers if any_headers else None,
+            )
+        ]
 
     def snapshot(self) -> int:
         return self._next
@@ -66,12 +85,13 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
 
 
 class KafkaSource(FixedPartitionedSource[RawBatch, int]):
-    """Reads every partition of ``topics``; one Bytewax partition per Kafka partition."""
+    """Reads every partition of each raw topic (``topic -> provider``); one Bytewax partition
+    per Kafka partition."""
 
     def __init__(
         self,
         bootstrap: str,
-        topics: list[str],
+        topics: dict[str, str],
         *,
         batch_size: int = 2000,
         stop_at_end: bool = False,
@@ -104,5 +124,11 @@ class KafkaSource(FixedPartitionedSource[RawBatch, int]):
         )
         start = OFFSET_BEGINNING if resume_state is None else resume_state
         return _KafkaPartition(
-            consumer, topic, int(index), start, self._batch_size, self._stop_at_end
+            consumer,
+            self._topics[topic],
+            topic,
+            int(index),
+            start,
+            self._batch_size,
+            self._stop_at_end,
         )

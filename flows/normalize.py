@@ -1,10 +1,10 @@
-"""raw provider feed -> normalized topics, latest market state in Redis, rows in ClickHouse.
+"""raw provider feeds -> normalized topics, latest market state in Redis, rows in ClickHouse.
 
-    raw ─ decode ─┬─ rejects ─────────────────────────── dlq topic
-                  └─ work (keyed by shard) ─ books ─┬─ events ─┬─ normalized topics
-                                   (dedup, stale) ├─ conflicts ── dlq topic
-                                                     │          └─ ClickHouse norm_events
-                                                     └─ states ─── Redis (check-and-apply)
+    raw ─ decode ─┬─ rejects ─────────────────────────────────────────── dlq topic
+                  └─ work (keyed by shard) ─ shard rules ─┬─ events ─┬─ normalized topics
+                        (dedup, replay, stale, confirm,   │          └─ ClickHouse norm_events
+                         Betfair books)                   ├─ conflicts, replays ─ dlq topic
+                                                          └─ market states ─ Redis
 
 The same flow runs on Kafka (``wagerflow run``) and on recorded files (``wagerflow demo``): only
 the source and the sinks differ.
@@ -13,6 +13,7 @@ the source and the sinks differ.
 from __future__ import annotations
 
 import pickle
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, cast
@@ -25,19 +26,12 @@ from bytewax.outputs import Sink
 
 from connectors.records import OutRecord, RawBatch
 from schemas.dlq import DlqEntry
-from schemas.events import NormalizedEvent
 from schemas.state import MarketState
 from wagerflow import metrics
-from wagerflow.adapters import betfair
-from wagerflow.normalize import (
-    MarketWork,
-    NormalizeContext,
-    ShardBooks,
-    decode_batch,
-    dlq_record,
-    event_record,
-    event_row,
-)
+from wagerflow.pipeline.context import NormalizeContext
+from wagerflow.pipeline.decode import Work, decode_batch
+from wagerflow.pipeline.outputs import dlq_record, event_record, event_row
+from wagerflow.pipeline.shard import Emitted, Output, ShardState
 from wagerflow.topics import Topics
 
 FLOW_ID = "normalize"
@@ -50,38 +44,45 @@ class Outputs:
     rows: Sink[tuple[str, Any]]
 
 
-class _BooksLogic(StatefulBatchLogic[MarketWork, NormalizedEvent | MarketState, bytes]):
-    """Holds one shard's ``ShardBooks``; snapshots are pickled bytes (an immutable copy)."""
+class _ShardLogic(StatefulBatchLogic[Work, Output, bytes]):
+    """Holds one shard's ``ShardState``; snapshots are pickled bytes (an immutable copy)."""
 
-    def __init__(self, books: ShardBooks) -> None:
-        self._books = books
+    def __init__(self, shard: ShardState) -> None:
+        self._shard = shard
 
-    def on_batch(self, values: list[MarketWork]) -> tuple[list[Any], bool]:
-        out = self._books.apply(values)
-        kinds: Counter[str] = Counter()
-        for v in out:
-            if isinstance(v, DlqEntry):
-                metrics.DLQ_ENTRIES.labels(v.provider_id, v.reason).inc()
-            elif not isinstance(v, MarketState):
-                kinds[str(type(v).__struct_config__.tag)] += 1
-        for kind, n in kinds.items():
-            metrics.EVENTS_EMITTED.labels(betfair.PROVIDER, kind).inc(n)
-        tally = self._books.take_tally()
-        if tally.duplicates:
-            metrics.DUPLICATES.labels(betfair.PROVIDER).inc(tally.duplicates)
-        if tally.stale:
-            metrics.STALE.labels(betfair.PROVIDER).inc(tally.stale)
+    def on_batch(self, values: list[Work]) -> tuple[list[Output], bool]:
+        out = self._shard.apply(values)
+        _count_outputs(out)
         return out, StatefulBatchLogic.RETAIN
 
     def snapshot(self) -> bytes:
-        return pickle.dumps(self._books.state, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(self._shard.state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _count_outputs(out: list[Output]) -> None:
+    emitted: Counter[tuple[str, str]] = Counter()
+    now_ms = time.time() * 1000
+    for item in out:
+        if isinstance(item, Emitted):
+            emitted[(item.event.provider_id, str(type(item.event).__struct_config__.tag))] += 1
+        elif isinstance(item, DlqEntry):
+            metrics.DLQ_ENTRIES.labels(item.provider_id, item.reason).inc()
+    seen: set[str] = set()
+    for item in out:  # latency: one sample per provider per batch (received -> emitted)
+        if isinstance(item, Emitted) and item.event.provider_id not in seen:
+            seen.add(item.event.provider_id)
+            metrics.PROCESSING_LATENCY.labels(item.event.provider_id).observe(
+                max(0.0, now_ms - item.event.received_time_ms) / 1000
+            )
+    for (provider, kind), n in emitted.items():
+        metrics.EVENTS_EMITTED.labels(provider, kind).inc(n)
 
 
 def _decode(ctx: NormalizeContext, batch: RawBatch) -> list[Any]:
     work, dlq, tally = decode_batch(batch, ctx)
-    metrics.MESSAGES_RECEIVED.labels(betfair.PROVIDER).inc(tally.received)
+    metrics.MESSAGES_RECEIVED.labels(batch.provider).inc(tally.received)
     if tally.heartbeats:
-        metrics.HEARTBEATS.labels(betfair.PROVIDER).inc(tally.heartbeats)
+        metrics.HEARTBEATS.labels(batch.provider).inc(tally.heartbeats)
     for entry in dlq:
         metrics.DLQ_ENTRIES.labels(entry.provider_id, entry.reason).inc()
     return [*work, *dlq]
@@ -96,24 +97,27 @@ def build_normalize_flow(
     split = op.branch("split_rejects", decoded, lambda item: isinstance(item, DlqEntry))
     rejects = op.map("dlq_record", split.trues, lambda e: ("dlq", dlq_record(e, topics)))
 
-    def build_books(resume: bytes | None) -> _BooksLogic:
+    def build_shard(resume: bytes | None) -> _ShardLogic:
         state = pickle.loads(resume) if resume is not None else None  # noqa: S301 own snapshot
-        return _BooksLogic(ShardBooks(ctx, state))
+        return _ShardLogic(ShardState(ctx, state))
 
-    applied = op.stateful_batch("books", split.falses, build_books)
+    work = cast("Stream[tuple[str, Work]]", split.falses)
+    applied = op.stateful_batch("shard_rules", work, build_shard)
     by_kind = op.branch("split_states", applied, lambda kv: isinstance(kv[1], MarketState))
-    states = cast("Stream[tuple[str, MarketState]]", by_kind.trues)
-    op.output("redis_state", states, outputs.states)
-    by_fate = op.branch("split_conflicts", by_kind.falses, lambda kv: isinstance(kv[1], DlqEntry))
-    conflicts = op.map(
-        "conflict_record",
+    op.output("redis_state", cast("Stream[tuple[str, MarketState]]", by_kind.trues), outputs.states)
+    by_fate = op.branch(
+        "split_late_rejects", by_kind.falses, lambda kv: isinstance(kv[1], DlqEntry)
+    )
+    late_rejects = op.map(
+        "late_dlq_record",
         cast("Stream[tuple[str, DlqEntry]]", by_fate.trues),
         lambda kv: ("dlq", dlq_record(kv[1], topics)),
     )
-    events = cast("Stream[tuple[str, NormalizedEvent]]", by_fate.falses)
-    records = op.map("event_record", events, lambda kv: (kv[0], event_record(kv[1], topics)))
-    all_records = op.merge("all_records", records, rejects, conflicts)
-    op.output("topics", all_records, outputs.topics)
-    rows = op.map("event_row", events, lambda kv: (kv[0], event_row(kv[1])))
+    events = cast("Stream[tuple[str, Emitted]]", by_fate.falses)
+    records = op.map(
+        "event_record", events, lambda kv: (kv[0], event_record(kv[1].entity, kv[1].event, topics))
+    )
+    op.output("topics", op.merge("all_records", records, rejects, late_rejects), outputs.topics)
+    rows = op.map("event_row", events, lambda kv: (kv[0], event_row(kv[1].entity, kv[1].event)))
     op.output("clickhouse", rows, outputs.rows)
     return flow

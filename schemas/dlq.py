@@ -11,7 +11,8 @@ class Reason(StrEnum):
     """Why a raw message was rejected. Stable codes: dashboards and alerts key on them."""
 
     INVALID_JSON = "INVALID_JSON"
-    """The bytes are not valid JSON (garbage, truncation, wrong encoding)."""
+    """The bytes do not parse as the provider's format (JSON, or XML for UOF): garbage,
+    truncation, wrong encoding. The name is kept for compatibility."""
     SCHEMA_MISMATCH = "SCHEMA_MISMATCH"
     """Valid JSON, but a field we use is missing or of the wrong type."""
     UNSUPPORTED_MESSAGE = "UNSUPPORTED_MESSAGE"
@@ -20,6 +21,12 @@ class Reason(StrEnum):
     """Well-typed, but a value is out of its domain (e.g. a negative price)."""
     CONFLICT = "CONFLICT"
     """A dedup key seen before with different content (the provider reused an id)."""
+    SIGNATURE_INVALID = "SIGNATURE_INVALID"
+    """A signed feed's signature (or Pragmatic hash) is missing or does not match."""
+    STALE = "STALE"
+    """A signed message's timestamp is outside the accepted skew of its received time."""
+    REPLAY = "REPLAY"
+    """A signed message's nonce was already used."""
 
 
 class DlqEntry(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,14 +1,17 @@
 """The normalized contract: what every downstream consumer codes against.
 
-Rules (see also docs in the README):
-- ``SCHEMA_VERSION`` is carried by every event; adding an optional field keeps the version,
-  removing or retyping a field bumps it.
-- Money is integer minor units with its ISO-4217 currency; odds are integers scaled by
-  ``wagerflow.money.ODDS_SCALE`` (decimal odds x 10,000). No floats.
+One tagged union per stream (topic); the ``type`` field is the tag. Rules:
+
+- ``SCHEMA_VERSION`` is carried by every event. Adding an optional field keeps the version;
+  removing, renaming or retyping a field bumps it (``tests/test_contract.py`` pins both ways).
+- Money is integer minor units with its ISO-4217 currency; odds are decimal odds x 10,000 and
+  factors (void, dead heat) are x 10,000 too, as integers (``wagerflow.money``). No floats.
 - Times are UTC epoch milliseconds.
 - ``dedup_key`` is built only from provider identifiers (never arrival order or wall clock), so a
   resent message produces the same key.
 - ``source`` records where the raw bytes were read (topic/partition/offset, or file/line).
+- A market *line* is the market id plus its canonical (sorted) specifiers: ``18:total=2.5``.
+  Selection and outcome ids are strings (integers or URNs).
 """
 
 from typing import Literal
@@ -19,6 +22,8 @@ SCHEMA_VERSION = 1
 
 Category = Literal["sport", "slot", "live"]
 SelectionResultCode = Literal["WINNER", "LOSER", "REMOVED", "PLACED"]
+LineStatus = Literal["OPEN", "SUSPENDED", "INACTIVE", "HANDED_OVER", "SETTLED", "CANCELLED"]
+BetOutcome = Literal["WIN", "LOSE", "PUSH", "VOID", "HALF_WIN", "HALF_LOSE", "RETRY"]
 
 
 class SourceRef(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -40,18 +45,11 @@ class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     source: SourceRef
 
 
-class MarketStatusChanged(_Event, tag="market.status", frozen=True, kw_only=True):
-    """A market's trading status changed (or was first seen)."""
-
-    event_id: str | None
-    market_id: str
-    status: str
-    in_play: bool
-    previous_status: str | None
+# --- odds -------------------------------------------------------------------------------------
 
 
 class OddsChanged(_Event, tag="odds.change", frozen=True, kw_only=True):
-    """Top of the book of one selection changed: best back, best lay, last traded."""
+    """Exchange top of book of one selection changed: best back, best lay, last traded."""
 
     event_id: str | None
     market_id: str
@@ -62,6 +60,202 @@ class OddsChanged(_Event, tag="odds.change", frozen=True, kw_only=True):
     best_lay_odds: int | None
     best_lay_size: int | None
     last_traded_odds: int | None
+
+
+class OutcomeOdds(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    outcome_id: str
+    odds: int | None
+    active: bool
+
+
+class LineOddsChanged(_Event, tag="odds.line", frozen=True, kw_only=True):
+    """A bookmaker's prices for every outcome of one market line (UOF ``odds_change``, the
+    generic feed's ``oddsChanged``)."""
+
+    event_id: str
+    market_id: str
+    specifiers: str | None
+    line_id: str
+    status: LineStatus
+    outcomes: list[OutcomeOdds]
+
+
+OddsEvent = OddsChanged | LineOddsChanged
+
+
+# --- market status ----------------------------------------------------------------------------
+
+
+class MarketStatusChanged(_Event, tag="market.status", frozen=True, kw_only=True):
+    """A market's trading status changed (or was first seen)."""
+
+    event_id: str | None
+    market_id: str
+    status: str
+    in_play: bool
+    previous_status: str | None
+
+
+class BettingStopped(_Event, tag="market.bet_stop", frozen=True, kw_only=True):
+    """Stop accepting bets on an event's markets (UOF ``bet_stop``): ``groups`` is ``all`` or
+    ``a|b`` market groups; ``status`` what those markets become."""
+
+    event_id: str
+    groups: str
+    status: LineStatus
+
+
+MarketEvent = MarketStatusChanged | BettingStopped
+
+
+# --- event lifecycle --------------------------------------------------------------------------
+
+EventChange = Literal["CREATED", "SUSPENDED", "RESUMED", "FINISHED", "FIXTURE_CHANGED"]
+
+
+class EventChanged(_Event, tag="event.lifecycle", frozen=True, kw_only=True):
+    """A sport event was created, suspended, resumed, finished, or its fixture changed."""
+
+    event_id: str
+    change: EventChange
+    name: str | None = None
+    start_time_ms: int | None = None
+    detail: str | None = None
+
+
+LifecycleEvent = EventChanged
+
+
+# --- rounds (live casino and slots) -----------------------------------------------------------
+
+RoundChange = Literal["STARTED", "BETTING_OPEN", "BETTING_CLOSED", "ABORTED"]
+
+
+class RoundChanged(_Event, tag="round.lifecycle", frozen=True, kw_only=True):
+    round_id: str
+    change: RoundChange
+    table_id: str | None = None
+    game_id: str | None = None
+    reason: str | None = None
+
+
+class Payout(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    bet_id: str | None = None
+    player_id: str | None = None
+    amount: int
+    currency: str
+
+
+class RoundResult(_Event, tag="round.result", frozen=True, kw_only=True):
+    """A live round's result with the payouts the provider computed."""
+
+    round_id: str
+    outcome: str
+    payouts: list[Payout]
+    table_id: str | None = None
+    game_id: str | None = None
+
+
+class SettledBet(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    bet_id: str
+    stake: int
+    payout: int
+    outcome: BetOutcome
+
+
+class RoundTransaction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    transaction_id: str
+    direction: Literal["DEBIT", "CREDIT"]
+    amount: int
+
+
+class RoundSettled(_Event, tag="round.settle", frozen=True, kw_only=True):
+    """The live-casino bridge's ``round.settle``: per-bet outcomes and wallet transactions."""
+
+    round_id: str
+    currency: str
+    bets: list[SettledBet]
+    transactions: list[RoundTransaction]
+    balance_after: int | None = None
+    session_id: str | None = None
+
+
+class SpinRequested(_Event, tag="slot.spin_requested", frozen=True, kw_only=True):
+    session_id: str
+    spin_id: str
+    bet_amount: int
+    currency: str
+    game_id: str | None = None
+
+
+class SpinResult(_Event, tag="slot.spin_result", frozen=True, kw_only=True):
+    session_id: str
+    spin_id: str
+    symbols: list[str]
+    payout: int
+    balance: int | None
+    currency: str
+    game_id: str | None = None
+
+
+RoundEvent = RoundChanged | RoundResult | RoundSettled | SpinRequested | SpinResult
+
+
+# --- bets -------------------------------------------------------------------------------------
+
+
+class BetSelection(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One leg: a sports selection (event, market line, selection) or a live-casino bet spot
+    (market = the bet type such as ``straight`` or ``banker``, selection = its value)."""
+
+    market_id: str
+    selection_id: str
+    event_id: str | None = None
+    line_id: str | None = None
+
+
+class BetPlaced(_Event, tag="bet.placed", frozen=True, kw_only=True):
+    bet_id: str
+    idempotency_key: str
+    selections: list[BetSelection]
+    stake: int
+    currency: str
+    accepted_odds: int | None = None
+    potential_payout: int | None = None
+    player_id: str | None = None
+    session_id: str | None = None
+    round_id: str | None = None
+    limits_profile: str | None = None
+
+
+class BetDecided(_Event, tag="bet.decision", frozen=True, kw_only=True):
+    """Upstream acceptance (``bet.accepted``) or rejection (``bet.rejected``) of a bet."""
+
+    bet_id: str
+    decision: Literal["ACCEPTED", "REJECTED"]
+    reason: str | None = None
+    accepted_odds: int | None = None
+
+
+class BetSettled(_Event, tag="bet.settled", frozen=True, kw_only=True):
+    """A provider-settled bet (the generic feed's ``BetSettled``)."""
+
+    bet_id: str
+    outcome: BetOutcome
+    payout: int
+    currency: str
+
+
+class SessionClosed(_Event, tag="session.closed", frozen=True, kw_only=True):
+    session_id: str
+    player_id: str | None = None
+    reason: str | None = None
+
+
+BetEvent = BetPlaced | BetDecided | BetSettled | SessionClosed
+
+
+# --- results ----------------------------------------------------------------------------------
 
 
 class SelectionResult(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -82,7 +276,176 @@ class MarketSettled(_Event, tag="market.result", frozen=True, kw_only=True):
         return [r.selection_id for r in self.results if r.result == "WINNER"]
 
 
-NormalizedEvent = MarketStatusChanged | OddsChanged | MarketSettled
+class OutcomeResult(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """``won``; ``void_factor`` the refunded share of the stake and ``dead_heat_factor`` the
+    paid share of the winnings, both x 10,000 (10,000 = all) or None."""
+
+    outcome_id: str
+    won: bool
+    void_factor: int | None = None
+    dead_heat_factor: int | None = None
+
+
+class LineSettled(_Event, tag="result.line", frozen=True, kw_only=True):
+    """Outcome results of one market line (UOF ``bet_settlement``). ``certainty`` 1 is live
+    scouted, 2 confirmed; a certainty-2 settlement that repeats an earlier certainty-1 one names
+    it in ``confirms`` (its dedup key) and must not pay twice."""
+
+    event_id: str
+    market_id: str
+    specifiers: str | None
+    line_id: str
+    certainty: int
+    outcomes: list[OutcomeResult]
+    void_reason: int | None = None
+    confirms: str | None = None
+
+
+class LineCancelled(_Event, tag="result.cancel", frozen=True, kw_only=True):
+    """Bets on the line placed inside ``[start_time_ms, end_time_ms]`` (either bound may be
+    absent) are void (UOF ``bet_cancel``)."""
+
+    event_id: str
+    market_id: str
+    specifiers: str | None
+    line_id: str
+    start_time_ms: int | None
+    end_time_ms: int | None
+    void_reason: int | None = None
+    superceded_by: str | None = None
+
+
+class SettlementRolledBack(_Event, tag="result.rollback_settlement", frozen=True, kw_only=True):
+    event_id: str
+    market_id: str
+    specifiers: str | None
+    line_id: str
+
+
+class CancelRolledBack(_Event, tag="result.rollback_cancel", frozen=True, kw_only=True):
+    event_id: str
+    market_id: str
+    specifiers: str | None
+    line_id: str
+    start_time_ms: int | None = None
+    end_time_ms: int | None = None
+
+
+class EventResult(_Event, tag="result.event", frozen=True, kw_only=True):
+    """The generic feed's ``eventResult``: the winning selections of a market."""
+
+    event_id: str
+    market_id: str
+    winners: list[str]
+    void_selections: list[str] = []
+
+
+ResultEvent = (
+    MarketSettled
+    | LineSettled
+    | LineCancelled
+    | SettlementRolledBack
+    | CancelRolledBack
+    | EventResult
+)
+
+
+# --- wallet transactions ----------------------------------------------------------------------
+
+TransactionKind = Literal[
+    "BET",
+    "WIN",
+    "ROLLBACK",
+    "REFUND",
+    "BONUS_WIN",
+    "JACKPOT_WIN",
+    "PROMO_WIN",
+    "END_ROUND",
+    "ADJUSTMENT",
+]
+
+
+class WalletTransaction(_Event, tag="wallet.transaction", frozen=True, kw_only=True):
+    """A seamless-wallet callback. ``reference_id`` names the transaction this one refers to
+    (a win's bet, a rollback's target). ``amount`` is unsigned; ``direction`` says which way."""
+
+    transaction_id: str
+    kind: TransactionKind
+    direction: Literal["DEBIT", "CREDIT", "NONE"]
+    amount: int
+    currency: str
+    reference_id: str | None = None
+    round_id: str | None = None
+    player_id: str | None = None
+    session_id: str | None = None
+    game_id: str | None = None
+    table_id: str | None = None
+    round_closed: bool = False
+    is_free: bool = False
+
+
+WalletEvent = WalletTransaction
+
+
+# --- limits -----------------------------------------------------------------------------------
+
+
+class LimitsUpdated(_Event, tag="limits.update", frozen=True, kw_only=True):
+    """A limit profile or override changed (the live-casino bridge's ``limits.update``)."""
+
+    profile: str
+    scope: str
+    currency: str | None = None
+    max_stake: int | None = None
+    max_payout: int | None = None
+    max_liability: int | None = None
+
+
+LimitsEvent = LimitsUpdated
+
+
+# --- provider health --------------------------------------------------------------------------
+
+HealthState = Literal["ALIVE", "DOWN", "LAGGING", "SNAPSHOT_COMPLETE", "ERROR"]
+
+
+class ProviderHealth(_Event, tag="provider.health", frozen=True, kw_only=True):
+    """A producer's liveness: UOF ``alive`` / ``product_down`` / ``snapshot_complete``, Betfair
+    ``status: 503`` (stream lagging), the bridge's ``provider.error``."""
+
+    producer: str
+    state: HealthState
+    detail: str | None = None
+    subscribed: bool | None = None
+    request_id: int | None = None
+
+
+HealthEvent = ProviderHealth
+
+NormalizedEvent = (
+    OddsEvent
+    | MarketEvent
+    | LifecycleEvent
+    | RoundEvent
+    | BetEvent
+    | ResultEvent
+    | WalletEvent
+    | LimitsEvent
+    | HealthEvent
+)
+
+STREAMS: dict[str, object] = {
+    "norm.odds": OddsEvent,
+    "norm.markets": MarketEvent,
+    "norm.events": LifecycleEvent,
+    "norm.rounds": RoundEvent,
+    "norm.bets": BetEvent,
+    "norm.results": ResultEvent,
+    "norm.wallet": WalletEvent,
+    "norm.limits": LimitsEvent,
+    "norm.health": HealthEvent,
+}
+"""Each normalized topic and the union its messages belong to."""
 
 EVENT_ENCODER = msgspec.json.Encoder()
 EVENT_DECODER: msgspec.json.Decoder[NormalizedEvent] = msgspec.json.Decoder(NormalizedEvent)

@@ -8,12 +8,13 @@ CREATE TABLE IF NOT EXISTS norm_events
     category          LowCardinality(String),
     type              LowCardinality(String),
     dedup_key         String,
+    entity_id         String,
     event_time        DateTime64(3, 'UTC'),
     received_time     DateTime64(3, 'UTC'),
     event_id          String,
-    market_id         String,
-    selection_id      String,
-    status            LowCardinality(String),
+    market_id         String,   -- the market line, market or round
+    selection_id      String,   -- the selection, bet or wallet transaction
+    status            LowCardinality(String),  -- status, change, health state, kind or outcome
     best_back_odds    Nullable(Int64),
     best_lay_odds     Nullable(Int64),
     last_traded_odds  Nullable(Int64),

@@ -14,17 +14,19 @@ from connectors.records import RawBatch
 from schemas.dlq import DlqEntry, Reason
 from schemas.events import MarketSettled, MarketStatusChanged, NormalizedEvent, OddsChanged
 from schemas.state import MarketState
-from wagerflow.normalize import NormalizeContext, ShardBooks, decode_batch
+from wagerflow.pipeline.context import NormalizeContext
+from wagerflow.pipeline.decode import decode_batch
+from wagerflow.pipeline.shard import Emitted, ShardState
 
 CTX = NormalizeContext(tenant_id="t1", currency="GBP")
 
 
 def replay(lines: list[bytes]) -> tuple[list[NormalizedEvent], list[MarketState], list[DlqEntry]]:
-    batch = RawBatch("feed", 0, list(range(len(lines))), lines)
+    batch = RawBatch("betfair", "feed", 0, list(range(len(lines))), lines)
     work, dlq, _ = decode_batch(batch, CTX)
-    books = ShardBooks(CTX)
+    books = ShardState(CTX)
     out = books.apply([w for _, w in work])
-    events = [o for o in out if not isinstance(o, (MarketState, DlqEntry))]
+    events = [o.event for o in out if isinstance(o, Emitted)]
     states = [o for o in out if isinstance(o, MarketState)]
     return events, states, dlq + [o for o in out if isinstance(o, DlqEntry)]
 
@@ -122,7 +124,7 @@ def test_a_resent_closed_definition_does_not_settle_twice() -> None:
 
 
 def test_heartbeats_are_counted_not_emitted() -> None:
-    batch = RawBatch("feed", 0, [0, 1], [_line(ct="HEARTBEAT"), _line(ct="HEARTBEAT")])
+    batch = RawBatch("betfair", "feed", 0, [0, 1], [_line(ct="HEARTBEAT"), _line(ct="HEARTBEAT")])
     work, dlq, tally = decode_batch(batch, CTX)
     assert (work, dlq, tally.heartbeats) == ([], [], 2)
 
@@ -170,11 +172,11 @@ def test_any_truncation_of_a_real_line_is_rejected_not_raised(
 def test_a_resent_line_is_a_duplicate_and_a_changed_resend_a_conflict() -> None:
     first = _line(pt=10, clk="c1", mc=[{"id": "1.5", "rc": [{"id": 1, "atb": [[2.0, 5]]}]}])
     changed = _line(pt=10, clk="c1", mc=[{"id": "1.5", "rc": [{"id": 1, "atb": [[3.0, 5]]}]}])
-    batch = RawBatch("feed", 0, [0, 1, 2], [first, first, changed])
+    batch = RawBatch("betfair", "feed", 0, [0, 1, 2], [first, first, changed])
     work, _, _ = decode_batch(batch, CTX)
-    books = ShardBooks(CTX)
+    books = ShardState(CTX)
     out = books.apply([w for _, w in work])
-    odds = [o for o in out if isinstance(o, OddsChanged)]
+    odds = [o.event for o in out if isinstance(o, Emitted) and isinstance(o.event, OddsChanged)]
     conflicts = [o for o in out if isinstance(o, DlqEntry)]
     assert [o.best_back_odds for o in odds] == [20_000]
     assert [(c.reason, c.raw, c.source.offset) for c in conflicts] == [
@@ -186,11 +188,12 @@ def test_a_resent_line_is_a_duplicate_and_a_changed_resend_a_conflict() -> None:
 def test_an_older_change_than_the_market_applied_is_stale() -> None:
     newer = _line(pt=20, clk="b", mc=[{"id": "1.6", "rc": [{"id": 1, "atb": [[2.0, 5]]}]}])
     older = _line(pt=19, clk="a", mc=[{"id": "1.6", "rc": [{"id": 1, "atb": [[9.0, 5]]}]}])
-    batch = RawBatch("feed", 0, [0, 1], [newer, older])
+    batch = RawBatch("betfair", "feed", 0, [0, 1], [newer, older])
     work, _, _ = decode_batch(batch, CTX)
-    books = ShardBooks(CTX)
+    books = ShardState(CTX)
     out = books.apply([w for _, w in work])
-    assert [o.best_back_odds for o in out if isinstance(o, OddsChanged)] == [20_000]
+    odds = [o.event for o in out if isinstance(o, Emitted) and isinstance(o.event, OddsChanged)]
+    assert [o.best_back_odds for o in odds] == [20_000]
     assert books.take_tally().stale == 1
 
 
@@ -203,15 +206,24 @@ def test_duplication_and_rebatching_of_a_recording_yield_the_same_output(
     reference, _, _ = replay(lines)
     noisy = [ln for ln in lines for _ in range(data.draw(st.integers(1, 2)))]
     cuts = sorted(data.draw(st.sets(st.integers(1, len(noisy) - 1), max_size=8)))
-    books = ShardBooks(CTX)
+    books = ShardState(CTX)
     events: list[NormalizedEvent] = []
     for lo, hi in zip([0, *cuts], [*cuts, len(noisy)], strict=True):
-        batch = RawBatch("feed", 0, list(range(lo, hi)), noisy[lo:hi])
+        batch = RawBatch("betfair", "feed", 0, list(range(lo, hi)), noisy[lo:hi])
         work, _, _ = decode_batch(batch, CTX)
-        events += [
-            o
-            for o in books.apply([w for _, w in work])
-            if not isinstance(o, (MarketState, DlqEntry))
-        ]
+        events += [o.event for o in books.apply([w for _, w in work]) if isinstance(o, Emitted)]
     strip = [(e.dedup_key, type(e)) for e in events]
     assert strip == [(e.dedup_key, type(e)) for e in reference]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"op":"mcm","pt":1,"clk":"\xff\xfe","mc":[]}',
+        b'{"op":"mcm","pt":1,"x":' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+    ids=["invalid-utf8-in-a-string", "absurd-nesting"],
+)
+def test_pathological_json_is_rejected_not_raised(raw: bytes) -> None:
+    _, _, dlq = replay([raw])
+    assert [d.reason for d in dlq] == [Reason.INVALID_JSON]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,9 @@ import pytest
 from connectors.records import RawBatch
 from schemas.events import MarketSettled
 from wagerflow import samples
-from wagerflow.normalize import NormalizeContext, ShardBooks, decode_batch
+from wagerflow.pipeline.context import NormalizeContext
+from wagerflow.pipeline.decode import decode_batch
+from wagerflow.pipeline.shard import Emitted, ShardState
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -34,17 +37,22 @@ def test_demo_on_the_recordings_reports_the_recorded_winners(
 ) -> None:
     done = _demo(tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "recorded Betfair streams" in done.stdout
+    assert "3 recorded Betfair streams" in done.stdout
+    assert "4 recorded UOF messages" in done.stdout
     assert "1.197931750: winner(s) 37947503  (Redis agrees)" in done.stdout
-    assert "markets seen        3" in done.stdout
-    assert "DLQ entries         0" in done.stdout
+    assert "Betfair markets seen  3" in done.stdout
+    assert "DLQ entries           0" in done.stdout
+    for provider in ("betfair", "uof", "generic", "live", "hub88", "evolution", "pragmatic"):
+        assert re.search(rf"^    {provider} +[1-9]", done.stdout, re.MULTILINE), provider
 
 
 def test_demo_on_the_generated_sample_settles_every_market(tmp_path: Path) -> None:
     done = _demo(tmp_path, "--generated")
     assert done.returncode == 0, done.stderr
-    assert "generated Betfair sample" in done.stdout
-    assert "settled markets     5" in done.stdout
+    assert "a generated Betfair sample" in done.stdout
+    assert "a generated UOF feed" in done.stdout
+    assert "settled markets       5" in done.stdout
+    assert "DLQ entries           0" in done.stdout
     assert done.stdout.count("(Redis agrees)") == 5
 
 
@@ -52,8 +60,12 @@ def test_generated_markets_open_move_suspend_and_close_with_one_winner() -> None
     ctx = NormalizeContext("t", "GBP")
     for n in range(20):
         lines = [ln.encode() for ln in samples.market_lines(f"1.7{n:06d}", seed=n)]
-        work, dlq, tally = decode_batch(RawBatch("g", 0, list(range(len(lines))), lines), ctx)
+        work, dlq, tally = decode_batch(
+            RawBatch("betfair", "g", 0, list(range(len(lines))), lines), ctx
+        )
         assert dlq == [] and tally.heartbeats >= 1
-        out = ShardBooks(ctx).apply([w for _, w in work])
-        (settled,) = [e for e in out if isinstance(e, MarketSettled)]
+        out = ShardState(ctx).apply([w for _, w in work])
+        (settled,) = [
+            e.event for e in out if isinstance(e, Emitted) and isinstance(e.event, MarketSettled)
+        ]
         assert len(settled.winners) == 1

@@ -89,7 +89,12 @@ def test_recorded_betfair_feed_flows_to_topics_redis_and_clickhouse(
     assert consume_all(dep.bootstrap, f"{dep.prefix}dlq") == []
 
     offline = dep.cli(
-        "normalize", str(betfair_recordings["1.197931750"]), "-o", str(tmp_path / "off.jsonl")
+        "normalize",
+        "--provider",
+        "betfair",
+        str(betfair_recordings["1.197931750"]),
+        "-o",
+        str(tmp_path / "off.jsonl"),
     )
     assert offline.returncode == 0, offline.stderr
     offline_events = (tmp_path / "off.jsonl").read_bytes().splitlines()

@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wagerflow.money import currency_exponent, odds_to_scaled, scaled_to_odds, to_minor
+from wagerflow.money import (
+    InexactAmount,
+    currency_exponent,
+    exact_minor,
+    odds_to_scaled,
+    scaled_to_odds,
+    to_minor,
+)
 
 
 @given(st.integers(min_value=0, max_value=10**12))
@@ -39,3 +46,27 @@ def test_exponents() -> None:
         0,
         3,
     )
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "5.001",
+        "-1",
+        "NaN",
+        "Infinity",
+        "1E-999999999",
+        "1E+999999999",
+        "abc",
+        "100000000000000.00000000000001",
+    ],
+)
+def test_inexact_or_absurd_amounts_are_refused_never_rounded(amount: str) -> None:
+    with pytest.raises(InexactAmount):
+        exact_minor(amount, "EUR")
+
+
+@given(st.integers(min_value=0, max_value=10**17), st.sampled_from(["EUR", "JPY", "KWD"]))
+def test_exact_minor_round_trips(minor: int, currency: str) -> None:
+    text = str(Decimal(minor).scaleb(-currency_exponent(currency)))
+    assert exact_minor(text, currency) == minor

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from schemas.dlq import DLQ_DECODER, Reason
 from schemas.events import EVENT_DECODER, MarketSettled
-from wagerflow.normalize import NormalizeContext
 from wagerflow.offline import dlq_path_for, normalize_files
+from wagerflow.pipeline.context import NormalizeContext
 
 CTX = NormalizeContext("t1", "GBP")
 
@@ -18,7 +18,9 @@ def test_every_betfair_recording_normalizes_with_no_dlq_entry(
     tmp_path: Path, betfair_recordings: dict[str, Path]
 ) -> None:
     out = tmp_path / "all.jsonl"
-    summary = normalize_files(list(betfair_recordings.values()), CTX, out, progress=lambda _: None)
+    summary = normalize_files(
+        "betfair", list(betfair_recordings.values()), CTX, out, progress=lambda _: None
+    )
     assert summary.received == 166 + 166 + 480
     assert sum(summary.dlq.values()) == 0 and dlq_path_for(out).read_bytes() == b""
     events = [EVENT_DECODER.decode(line) for line in out.read_bytes().splitlines()]
@@ -38,7 +40,7 @@ def test_compressed_inputs_give_the_same_events(
     outputs = []
     for src in (plain, gz, bz):
         out = tmp_path / f"{src.name}.jsonl"
-        normalize_files([src], CTX, out, progress=lambda _: None)
+        normalize_files("betfair", [src], CTX, out, progress=lambda _: None)
         outputs.append([EVENT_DECODER.decode(x).dedup_key for x in out.read_bytes().splitlines()])
     assert outputs[0] == outputs[1] == outputs[2] and len(outputs[0]) > 100
 
@@ -50,7 +52,7 @@ def test_bad_and_repeated_lines_are_counted_and_kept(
     feed = tmp_path / "noisy"
     feed.write_bytes(b"\n".join([lines[0], b"{oops", lines[1], lines[1], *lines[2:]]) + b"\n")
     out = tmp_path / "noisy.jsonl"
-    summary = normalize_files([feed], CTX, out, progress=lambda _: None)
+    summary = normalize_files("betfair", [feed], CTX, out, progress=lambda _: None)
     assert summary.duplicates == 1
     assert summary.dlq == {Reason.INVALID_JSON: 1}
     (entry,) = [DLQ_DECODER.decode(x) for x in dlq_path_for(out).read_bytes().splitlines()]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from wagerflow.config import Settings, load_settings
 from wagerflow.errors import WagerflowError
+from wagerflow.providers import PROVIDERS
 
 _FLAG_ENV = {
     "home": "WAGERFLOW_HOME",
@@ -77,14 +78,14 @@ def _parser() -> argparse.ArgumentParser:
     _common(migrate)
 
     produce = sub.add_parser("produce", help="send recorded raw feed lines to raw.PROVIDER")
-    produce.add_argument("--provider", default="betfair", choices=["betfair"])
+    produce.add_argument("--provider", required=True, choices=PROVIDERS)
     produce.add_argument("files", nargs="+", type=Path, metavar="FILE")
     _common(produce)
 
     normalize = sub.add_parser(
         "normalize", help="normalize recorded feed files offline (same rules as the flow)"
     )
-    normalize.add_argument("--provider", default="betfair", choices=["betfair"])
+    normalize.add_argument("--provider", required=True, choices=PROVIDERS)
     normalize.add_argument("files", nargs="+", type=Path, metavar="FILE", help="plain, .gz or .bz2")
     normalize.add_argument(
         "-o",
@@ -94,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
         help="events as JSON lines (default normalized.jsonl); DLQ entries go to OUT.dlq.jsonl",
     )
     _common(normalize)
+
+    schema = sub.add_parser("schema", help="export the JSON Schema of every normalized topic")
+    schema.add_argument(
+        "-o", "--output-dir", type=Path, help="write TOPIC.schema.json files here (default: print)"
+    )
 
     sql = sub.add_parser("sql", help="run a query on the configured ClickHouse; rows as JSON")
     sql.add_argument("query")
@@ -168,18 +174,30 @@ def _cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
     from wagerflow.producer import produce_files
 
     topic = settings.topics.raw(args.provider)
-    count = produce_files(settings.kafka_bootstrap, topic, args.files)
+    count = produce_files(settings.kafka_bootstrap, topic, args.provider, args.files)
     print(f"produced {count} messages to {topic}")
     return 0
 
 
 def _cmd_normalize(args: argparse.Namespace, settings: Settings) -> int:
-    from wagerflow.normalize import NormalizeContext
     from wagerflow.offline import dlq_path_for, normalize_files
+    from wagerflow.runner import normalize_context
 
-    ctx = NormalizeContext(settings.tenant, settings.betfair_currency)
-    summary = normalize_files(args.files, ctx, args.output)
+    summary = normalize_files(args.provider, args.files, normalize_context(settings), args.output)
     print(f"{summary.render()}\nevents: {args.output}\nDLQ:    {dlq_path_for(args.output)}")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from wagerflow.schema_export import topic_schemas, write_schemas
+
+    if args.output_dir is None:
+        print(json.dumps(topic_schemas(), indent=2, sort_keys=True))
+    else:
+        for path in write_schemas(args.output_dir):
+            print(path)
     return 0
 
 
@@ -205,6 +223,7 @@ _COMMANDS = {
     "migrate": _cmd_migrate,
     "produce": _cmd_produce,
     "normalize": _cmd_normalize,
+    "schema": _cmd_schema,
     "sql": _cmd_sql,
 }
 

@@ -10,6 +10,7 @@
 | tenant             | ``WAGERFLOW_TENANT``          | ``default``                              |
 | topic_prefix       | ``WAGERFLOW_TOPIC_PREFIX``    | empty                                    |
 | betfair_currency   | ``WAGERFLOW_BETFAIR_CURRENCY``| ``GBP`` (the stream carries no currency) |
+| signing_secrets    | ``WAGERFLOW_SIGNING_SECRETS`` | none: ``provider=secret[,provider=secret]`` |
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wagerflow.errors import ConfigError
+from wagerflow.signing import parse_secrets
 from wagerflow.topics import Topics
 
 DEV_ENV_FILE = "dev/services.env"
@@ -37,6 +39,7 @@ class Settings:
     tenant: str
     topic_prefix: str
     betfair_currency: str
+    signing_secrets: dict[str, bytes]
 
     @property
     def topics(self) -> Topics:
@@ -78,6 +81,13 @@ def _validated(s: Settings) -> Settings:
     return s
 
 
+def _secrets(text: str) -> dict[str, bytes]:
+    try:
+        return parse_secrets(text)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -95,5 +105,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             tenant=env.get("WAGERFLOW_TENANT", "default"),
             topic_prefix=env.get("WAGERFLOW_TOPIC_PREFIX", ""),
             betfair_currency=env.get("WAGERFLOW_BETFAIR_CURRENCY", "GBP"),
+            signing_secrets=_secrets(env.get("WAGERFLOW_SIGNING_SECRETS", "")),
         )
     )

@@ -30,3 +30,20 @@ def betfair_recordings() -> list[Path]:
     return [
         root / "betfair" / name for name in BETFAIR_STREAMS if (root / "betfair" / name).exists()
     ]
+
+
+UOF_FEED_MESSAGES = (
+    "odds_change-0.xml",
+    "bet_settlement.xml",
+    "bet_cancel.xml",
+    "rollback_bet_cancel.xml",
+)
+"""The UOF recordings that are feed messages (``markets-0.xml`` is a market description)."""
+
+
+def uof_recordings() -> list[Path]:
+    """The recorded UOF feed messages (one per file), or an empty list when absent."""
+    root = shared_data_dir()
+    if root is None:
+        return []
+    return [root / "uof" / name for name in UOF_FEED_MESSAGES if (root / "uof" / name).exists()]

@@ -44,6 +44,15 @@ class Deduplicator:
     def __len__(self) -> int:
         return len(self._seen)
 
+    def seen(self, key: str) -> bool:
+        """Whether ``key`` is remembered (within the horizon)."""
+        held = self._seen.get(key)
+        return held is not None and held[1] >= self._watermark - self.horizon_ms
+
+    def forget(self, key: str) -> None:
+        """Release ``key`` (a rollback makes the next message with it new again)."""
+        self._seen.pop(key, None)
+
     def check(self, key: str, fingerprint: int, event_time_ms: int) -> Verdict:
         """The verdict on one message; a NEW key is remembered."""
         held = self._seen.get(key)

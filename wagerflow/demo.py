@@ -18,22 +18,23 @@ from connectors import clickhouse
 from connectors.redis_store import connect as redis_connect
 from connectors.redis_store import market_key
 from schemas.state import STATE_DECODER
-from wagerflow import datasets, samples
+from wagerflow import datasets, samples, samples_bridge, samples_uof, samples_wallet
 from wagerflow.config import Settings
 from wagerflow.devenv import process
 from wagerflow.devenv import redis as dev_redis
-from wagerflow.runner import EVENTS_TABLE, run_files
+from wagerflow.runner import run_files
 
 
 @dataclass(frozen=True, slots=True)
 class DemoSummary:
-    feeds: list[Path]
-    feed_kind: str
+    feeds: list[tuple[str, Path]]
+    feed_kinds: list[str]
     markets: int
     status_changes: int
     odds_changes: int
     settled: dict[str, list[str]]
     redis_winners: dict[str, list[str]]
+    per_provider: dict[str, int]
     dlq: int
     out_dir: Path
     clickhouse_dsn: str
@@ -48,6 +49,45 @@ def _count_lines(path: Path) -> int:
         return sum(1 for _ in f)
 
 
+def _write(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def demo_feeds(feed_dir: Path, use_recordings: bool) -> tuple[list[tuple[str, Path]], list[str]]:
+    """``(provider, file)`` feeds to replay and a description of where they came from: the
+    recordings where ``../shared/data`` has them, generated feeds in the same formats otherwise
+    (and for the providers no recording exists of)."""
+    feed_dir.mkdir(parents=True, exist_ok=True)
+    feeds: list[tuple[str, Path]] = []
+    kinds: list[str] = []
+    betfair = datasets.betfair_recordings() if use_recordings else []
+    uof = datasets.uof_recordings() if use_recordings else []
+    if betfair:
+        feeds += [("betfair", p) for p in betfair]
+        kinds.append(f"{len(betfair)} recorded Betfair streams (shared/data)")
+    else:
+        feeds += [("betfair", p) for p in samples.write_sample(feed_dir / "betfair")]
+        kinds.append("a generated Betfair sample")
+    if uof:
+        feeds += [("uof", p) for p in uof]
+        kinds.append(f"{len(uof)} recorded UOF messages (shared/data)")
+    else:
+        feeds.append(("uof", _write(feed_dir / "uof.xml.lines", samples_uof.uof_lines(7, 3))))
+        kinds.append("a generated UOF feed")
+    generated = {
+        "generic": samples_bridge.generic_lines(7, 5),
+        "live": samples_bridge.live_lines(7, 10),
+        "hub88": samples_wallet.hub88_lines(7, 20),
+        "evolution": samples_wallet.evolution_lines(7, 20),
+        "pragmatic": samples_wallet.pragmatic_lines(7, 20),
+    }
+    for provider, lines in generated.items():
+        feeds.append((provider, _write(feed_dir / f"{provider}.lines", lines)))
+    kinds.append("generated generic, live-casino and wallet (Hub88, Evolution, Pragmatic) feeds")
+    return feeds, kinds
+
+
 def run_demo(
     settings: Settings, *, use_recordings: bool = True, say: Callable[[str], None] = print
 ) -> DemoSummary:
@@ -55,12 +95,8 @@ def run_demo(
     demo_dir = settings.home / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
     out_dir = demo_dir / "topics"
-    feeds = datasets.betfair_recordings() if use_recordings else []
-    kind = "recorded Betfair streams (shared/data)"
-    if not feeds:
-        feeds = samples.write_sample(demo_dir / "feeds")
-        kind = "generated Betfair sample (shared/data recordings not found)"
-    say(f"replaying {len(feeds)} {kind}")
+    feeds, kinds = demo_feeds(demo_dir / "feeds", use_recordings)
+    say(f"replaying {'; '.join(kinds)}")
     dsn = os.environ.get("WAGERFLOW_CLICKHOUSE_DSN", f"chdb://{demo_dir / 'clickhouse'}")
     redis_paths = dev_redis.RedisPaths(demo_dir / "redis")
     embedded_redis = "REDIS_URL" not in os.environ
@@ -73,7 +109,7 @@ def run_demo(
             if embedded_redis
             else redis_url
         )
-        summary = _summarize(demo_settings, feeds, kind, out_dir, started, note)
+        summary = _summarize(demo_settings, feeds, kinds, out_dir, started, note)
     finally:
         if embedded_redis:
             process.stop(redis_paths.pid)
@@ -82,8 +118,8 @@ def run_demo(
 
 def _summarize(
     settings: Settings,
-    feeds: list[Path],
-    kind: str,
+    feeds: list[tuple[str, Path]],
+    kinds: list[str],
     out_dir: Path,
     started: float,
     redis_note: str,
@@ -94,7 +130,7 @@ def _summarize(
         markets, statuses, odds = client.query(
             "SELECT uniqExact(market_id), countIf(type = 'market.status'), "
             "countIf(type = 'odds.change') FROM norm_events FINAL "
-            "WHERE tenant_id = {tenant:String}",
+            "WHERE tenant_id = {tenant:String} AND provider_id = 'betfair'",
             parameters=tenant,
         ).result_rows[0]
         settled = {
@@ -102,6 +138,14 @@ def _summarize(
             for m, w in client.query(
                 "SELECT market_id, winners FROM norm_events FINAL "
                 "WHERE tenant_id = {tenant:String} AND type = 'market.result' ORDER BY market_id",
+                parameters=tenant,
+            ).result_rows
+        }
+        per_provider = {
+            p: int(n)
+            for p, n in client.query(
+                "SELECT provider_id, count() FROM norm_events FINAL "
+                "WHERE tenant_id = {tenant:String} GROUP BY provider_id ORDER BY provider_id",
                 parameters=tenant,
             ).result_rows
         }
@@ -115,12 +159,13 @@ def _summarize(
     r.close()
     return DemoSummary(
         feeds=feeds,
-        feed_kind=kind,
+        feed_kinds=kinds,
         markets=int(markets),
         status_changes=int(statuses),
         odds_changes=int(odds),
         settled=settled,
         redis_winners=redis_winners,
+        per_provider=per_provider,
         dlq=_count_lines(out_dir / f"{settings.topics.dlq}.jsonl"),
         out_dir=out_dir,
         clickhouse_dsn=settings.clickhouse_dsn,
@@ -132,22 +177,24 @@ def _summarize(
 def render(summary: DemoSummary) -> str:
     lines = [
         "",
-        f"wagerflow demo — {summary.feed_kind}, {summary.seconds:.1f}s",
-        f"  markets seen        {summary.markets}",
-        f"  status changes      {summary.status_changes}",
-        f"  odds changes        {summary.odds_changes}",
-        f"  settled markets     {len(summary.settled)}",
+        f"wagerflow demo — {len(summary.feeds)} feeds, {summary.seconds:.1f}s",
+        f"  Betfair markets seen  {summary.markets}",
+        f"  status changes        {summary.status_changes}",
+        f"  odds changes          {summary.odds_changes}",
+        f"  settled markets       {len(summary.settled)}",
     ]
     for market, winners in summary.settled.items():
         agree = "Redis agrees" if summary.redis_winners.get(market) == winners else "Redis DIFFERS"
         lines.append(f"    {market}: winner(s) {', '.join(winners) or 'none'}  ({agree})")
+    lines.append("  normalized events per provider")
+    lines += [f"    {p:<12} {n}" for p, n in summary.per_provider.items()]
     lines += [
-        f"  DLQ entries         {summary.dlq}",
+        f"  DLQ entries           {summary.dlq}",
         "  outputs",
-        f"    normalized topics {summary.out_dir}/*.jsonl",
-        f"    ClickHouse        {summary.clickhouse_dsn} (table {EVENTS_TABLE}; "
+        f"    normalized topics   {summary.out_dir}/*.jsonl",
+        f"    ClickHouse          {summary.clickhouse_dsn} (table norm_events; "
         "query with `wagerflow sql`)",
-        f"    Redis             {summary.redis_note}",
-        "                      one hash per market: wf:market:{tenant:provider:market}",
+        f"    Redis               {summary.redis_note}",
+        "                        one hash per Betfair market: wf:market:{tenant:provider:market}",
     ]
     return "\n".join(lines)

@@ -5,7 +5,7 @@ Invariants: received = heartbeats + DLQ (decode) + decoded lines; decoded market
 applied + duplicates + stale + conflicts.
 """
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 MESSAGES_RECEIVED = Counter(
     "wagerflow_messages_received", "Raw provider messages read", ["provider"]
@@ -22,4 +22,10 @@ STALE = Counter(
 )
 EVENTS_EMITTED = Counter(
     "wagerflow_events_emitted", "Normalized events emitted", ["provider", "type"]
+)
+PROCESSING_LATENCY = Histogram(
+    "wagerflow_processing_latency_seconds",
+    "Received (broker time) to normalized event emitted; one sample per provider per batch",
+    ["provider"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )

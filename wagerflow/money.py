@@ -7,7 +7,7 @@
   a traded size of 0.005) is rounded **half to even** at the scale; that is the only rounding done.
 """
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 ODDS_SCALE_DIGITS = 4
 ODDS_SCALE = 10**ODDS_SCALE_DIGITS
@@ -45,6 +45,51 @@ def _scaled(value: Decimal, digits: int) -> int:
 def to_minor(amount: Decimal, currency: str) -> int:
     """A decimal amount in major units -> integer minor units (half-even beyond the exponent)."""
     return _scaled(amount, currency_exponent(currency))
+
+
+MAX_DIGITS = 18
+
+
+class InexactAmount(ValueError):
+    """An amount has more digits than its currency's minor unit: refused, never rounded."""
+
+
+def exact_minor(amount: Decimal | str, currency: str) -> int:
+    """A decimal amount (``Decimal`` or text such as ``"5.00"``) -> integer minor units, exactly.
+
+    Wallet and bet amounts are money that moved: an amount that does not fit the currency's
+    minor unit (``"5.001"`` GBP), is not a finite number, is negative, is 10^18 or more, or is
+    written with more than 18 decimals
+    raises ``InexactAmount`` instead of being rounded.
+    """
+    with localcontext() as ctx:
+        ctx.prec = 60  # exact for every amount below the limit, whatever its decimals
+        try:
+            value = Decimal(amount)
+        except ArithmeticError as exc:
+            msg = f"{amount!r} is not a decimal amount"
+            raise InexactAmount(msg) from exc
+        if (
+            not value.is_finite()
+            or value < 0
+            or (value and value.adjusted() >= MAX_DIGITS)
+            or int(value.as_tuple().exponent) < -MAX_DIGITS
+        ):
+            msg = f"{amount!r} is not a non-negative finite amount below 10^{MAX_DIGITS}"
+            raise InexactAmount(msg)
+        scaled = value.scaleb(currency_exponent(currency))
+        if scaled != scaled.to_integral_value():
+            msg = f"{amount!r} has more digits than {currency} minor units"
+            raise InexactAmount(msg)
+        return int(scaled)
+
+
+FACTOR_SCALE = ODDS_SCALE
+
+
+def factor_to_scaled(factor: Decimal) -> int:
+    """A void or dead-heat factor (0..1) -> integer x ``FACTOR_SCALE`` (half-even beyond)."""
+    return _scaled(factor, ODDS_SCALE_DIGITS)
 
 
 def odds_to_scaled(odds: Decimal) -> int:

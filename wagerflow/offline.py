@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.file_source import open_feed
+from connectors.file_source import read_messages
 from connectors.records import RawBatch
 from schemas.dlq import DLQ_ENCODER, DlqEntry
 from schemas.events import EVENT_ENCODER
-from schemas.state import MarketState
 from wagerflow.errors import WagerflowError
-from wagerflow.normalize import NormalizeContext, ShardBooks, decode_batch
+from wagerflow.pipeline.context import NormalizeContext
+from wagerflow.pipeline.decode import decode_batch
+from wagerflow.pipeline.shard import Emitted, ShardState
 
 BATCH_LINES = 1000
 
@@ -47,26 +48,21 @@ def dlq_path_for(out: Path) -> Path:
     return out.with_name(f"{stem}.dlq.jsonl")
 
 
-def _batches(path: Path) -> list[RawBatch]:
+def _batches(provider: str, path: Path) -> Iterator[RawBatch]:
     offsets: list[int] = []
     values: list[bytes] = []
-    batches: list[RawBatch] = []
-    with open_feed(path) as f:
-        for number, line in enumerate(f):
-            line = line.rstrip(b"\r\n")
-            if not line:
-                continue
-            offsets.append(number)
-            values.append(line)
-            if len(values) == BATCH_LINES:
-                batches.append(RawBatch(path.name, 0, offsets, values))
-                offsets, values = [], []
+    for number, message in read_messages(path):
+        offsets.append(number)
+        values.append(message)
+        if len(values) == BATCH_LINES:
+            yield RawBatch(provider, path.name, 0, offsets, values)
+            offsets, values = [], []
     if values:
-        batches.append(RawBatch(path.name, 0, offsets, values))
-    return batches
+        yield RawBatch(provider, path.name, 0, offsets, values)
 
 
 def normalize_files(
+    provider: str,
     files: list[Path],
     ctx: NormalizeContext,
     out: Path,
@@ -77,26 +73,24 @@ def normalize_files(
         msg = f"no such input file: {', '.join(missing)}"
         raise WagerflowError(msg)
     summary = OfflineSummary()
-    books = ShardBooks(ctx)
+    shard = ShardState(ctx)
     with out.open("wb") as events_file, dlq_path_for(out).open("wb") as dlq_file:
         for path in files:
-            for batch in _batches(path):
+            for batch in _batches(provider, path):
                 work, rejected, tally = decode_batch(batch, ctx)
                 summary.received += tally.received
                 summary.heartbeats += tally.heartbeats
                 for entry in rejected:
                     summary.dlq[entry.reason] += 1
                     dlq_file.write(DLQ_ENCODER.encode(entry) + b"\n")
-                for item in books.apply([w for _, w in work]):
-                    if isinstance(item, MarketState):
-                        continue
+                for item in shard.apply([w for _, w in work]):
                     if isinstance(item, DlqEntry):
                         summary.dlq[item.reason] += 1
                         dlq_file.write(DLQ_ENCODER.encode(item) + b"\n")
-                        continue
-                    summary.emitted += 1
-                    events_file.write(EVENT_ENCODER.encode(item) + b"\n")
+                    elif isinstance(item, Emitted):
+                        summary.emitted += 1
+                        events_file.write(EVENT_ENCODER.encode(item.event) + b"\n")
             progress(f"{path.name}: {summary.render()}")
-    tally = books.take_tally()
-    summary.duplicates, summary.stale = tally.duplicates, tally.stale
+    counts = shard.take_tally()
+    summary.duplicates, summary.stale = counts.duplicates, counts.stale
     return summary

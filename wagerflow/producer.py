@@ -1,4 +1,4 @@
-"""Send recorded raw feed lines to a raw topic, keyed by the provider's natural id."""
+"""Send recorded raw feed lines to a raw topic, keyed by the entity that must stay ordered."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ from confluent_kafka import Producer
 
 from connectors.file_source import open_feed
 from connectors.kafka_admin import ensure_topics
+from schemas.events import SourceRef
+from wagerflow.adapters.base import RawMeta
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.providers import ADAPTERS, BETFAIR
+
+_NOWHERE = SourceRef(topic="", partition=0, offset=0)
 
 
 class _KeyProbe(msgspec.Struct):
@@ -28,7 +34,18 @@ def betfair_key(raw: bytes) -> bytes | None:
     return market.encode() if isinstance(market, str) else None
 
 
-def produce_files(bootstrap: str, topic: str, files: list[Path]) -> int:
+def message_key(provider: str, raw: bytes) -> bytes | None:
+    """The partition key of a raw message: the entity whose order must be kept (a Betfair
+    market, a UOF line, a round, a bet), as its adapter sees it; None if it does not decode."""
+    if provider == BETFAIR:
+        return betfair_key(raw)
+    decoded = ADAPTERS[provider](raw, RawMeta("", _NOWHERE, None))
+    if isinstance(decoded, Rejection) or not decoded:
+        return None
+    return decoded[0].entity.encode()
+
+
+def produce_files(bootstrap: str, topic: str, provider: str, files: list[Path]) -> int:
     ensure_topics(bootstrap, [topic])
     producer = Producer(
         {"bootstrap.servers": bootstrap, "linger.ms": 20, "enable.idempotence": True}
@@ -42,7 +59,7 @@ def produce_files(bootstrap: str, topic: str, files: list[Path]) -> int:
                     continue
                 while True:
                     try:
-                        producer.produce(topic, line, betfair_key(line))
+                        producer.produce(topic, line, message_key(provider, line))
                         break
                     except BufferError:
                         producer.poll(0.1)

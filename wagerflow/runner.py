@@ -20,7 +20,10 @@ from connectors.redis_store import RedisStateSink
 from connectors.redis_store import connect as redis_connect
 from flows.normalize import Outputs, build_normalize_flow
 from wagerflow.config import Settings
-from wagerflow.normalize import EVENT_COLUMNS, NormalizeContext
+from wagerflow.pipeline.context import NormalizeContext
+from wagerflow.pipeline.outputs import EVENT_COLUMNS
+from wagerflow.providers import PROVIDERS
+from wagerflow.signing import Signing
 
 EVENTS_TABLE = "norm_events"
 DEFAULT_RECOVERY_PARTITIONS = 4
@@ -45,26 +48,29 @@ def _outputs(settings: Settings, topic_sink: KafkaSink | JsonlSink) -> Outputs:
     )
 
 
-def _context(settings: Settings) -> NormalizeContext:
-    return NormalizeContext(settings.tenant, settings.betfair_currency)
+def normalize_context(settings: Settings) -> NormalizeContext:
+    return NormalizeContext(
+        settings.tenant, settings.betfair_currency, signing=Signing(settings.signing_secrets)
+    )
 
 
 def kafka_flow(
     settings: Settings, *, stop_at_end: bool = False, batch_size: int = 2000
 ) -> Dataflow:
-    """The normalize flow reading ``raw.betfair`` and writing the normalized topics."""
+    """The normalize flow reading every provider's raw topic and writing the normalized ones."""
     topics = settings.topics
-    ensure_topics(settings.kafka_bootstrap, [topics.raw("betfair"), *topics.all_outputs()])
+    raw = {topics.raw(p): p for p in PROVIDERS}
+    ensure_topics(settings.kafka_bootstrap, [*raw, *topics.all_outputs()])
     redis_connect(settings.redis_url).close()
     prepare_clickhouse(settings)
     source = KafkaSource(
-        settings.kafka_bootstrap,
-        [topics.raw("betfair")],
-        batch_size=batch_size,
-        stop_at_end=stop_at_end,
+        settings.kafka_bootstrap, raw, batch_size=batch_size, stop_at_end=stop_at_end
     )
     return build_normalize_flow(
-        source, _outputs(settings, KafkaSink(settings.kafka_bootstrap)), _context(settings), topics
+        source,
+        _outputs(settings, KafkaSink(settings.kafka_bootstrap)),
+        normalize_context(settings),
+        topics,
     )
 
 
@@ -98,14 +104,15 @@ def run_kafka(
     )
 
 
-def run_files(settings: Settings, feeds: list[Path], out_dir: Path) -> None:
-    """Run the same flow over recorded files, writing topic files under ``out_dir``."""
+def run_files(settings: Settings, feeds: list[tuple[str, Path]], out_dir: Path) -> None:
+    """Run the same flow over recorded ``(provider, file)`` feeds, writing topic files under
+    ``out_dir``."""
     redis_connect(settings.redis_url).close()
     prepare_clickhouse(settings)
     flow = build_normalize_flow(
         FileSource(feeds),
         _outputs(settings, JsonlSink(out_dir)),
-        _context(settings),
+        normalize_context(settings),
         settings.topics,
     )
     run_main(flow, epoch_interval=timedelta(seconds=1))

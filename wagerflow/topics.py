@@ -6,13 +6,13 @@ one cluster.
 
 from dataclasses import dataclass
 
-RAW_PREFIX = "raw."
-NORM_ODDS = "norm.odds"
-NORM_MARKETS = "norm.markets"
-NORM_RESULTS = "norm.results"
-DLQ = "dlq"
+from schemas.events import STREAMS
 
-NORMALIZED = (NORM_ODDS, NORM_MARKETS, NORM_RESULTS)
+RAW_PREFIX = "raw."
+DLQ = "dlq"
+NORMALIZED = tuple(STREAMS)
+"""norm.odds, norm.markets, norm.events, norm.rounds, norm.bets, norm.results, norm.wallet,
+norm.limits, norm.health: the contract says which union each carries."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,13 +68,15 @@ def decode(raw: bytes) -> MarketChangeMessage | Rejection:
     except msgspec.ValidationError as exc:
         try:
             op = _OP_DECODER.decode(raw).op
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             op = None
         if op is not None and op != "mcm":
             return Rejection(Reason.UNSUPPORTED_MESSAGE, f"op {op!r} is not a market change")
         return Rejection(Reason.SCHEMA_MISMATCH, str(exc))
-    except msgspec.DecodeError as exc:
-        return Rejection(Reason.INVALID_JSON, str(exc))
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        # msgspec raises UnicodeDecodeError for invalid UTF-8 in a string and RecursionError
+        # for absurd nesting: both are malformed input, not programming errors
+        return Rejection(Reason.INVALID_JSON, f"{type(exc).__name__}: {exc}")
     for change in msg.mc:
         for rc in change.rc:
             for ladder in (rc.atb, rc.atl, rc.trd):

@@ -1,0 +1,1 @@
+"""Benchmarks: commands that print figures next to a baseline measured in the same run."""

@@ -1,0 +1,253 @@
+"""bench/normalize: the normalize job per provider, (a) as a plain loop and (b) as the flow.
+
+Both read the same raw topic on the real local Kafka and do the same work with the same rules:
+decode, dedup/stale per shard, produce the normalized topics, write market state to Redis and
+rows to ClickHouse (embedded chdb). The plain loop is the practical limit of Python on this
+machine (confluent-kafka + msgspec + dicts, no engine); the ratio is flow / plain loop.
+
+    .venv/bin/python -m bench.normalize [--messages 50000] [--providers betfair,uof,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+
+from bytewax.testing import run_main
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from bench.workloads import WORKLOADS
+from connectors import clickhouse
+from connectors.kafka_admin import ensure_topics
+from connectors.kafka_sink import KafkaSink
+from connectors.kafka_source import KafkaSource
+from connectors.records import RawBatch
+from connectors.redis_store import CHECK_AND_APPLY, market_key
+from connectors.redis_store import connect as redis_connect
+from flows.normalize import Outputs, build_normalize_flow
+from schemas.state import STATE_ENCODER, MarketState
+from wagerflow.config import load_settings
+from wagerflow.devenv import services
+from wagerflow.pipeline.context import NormalizeContext
+from wagerflow.pipeline.decode import decode_batch
+from wagerflow.pipeline.outputs import EVENT_COLUMNS, dlq_record, event_record, event_row
+from wagerflow.pipeline.shard import Emitted, ShardState
+from wagerflow.producer import message_key
+from wagerflow.runner import EVENTS_TABLE, prepare_clickhouse
+from wagerflow.topics import Topics
+
+PARTITIONS = 4
+CH_BATCH_ROWS = 20_000
+
+
+@dataclass
+class Result:
+    provider: str
+    messages: int
+    plain_s: float
+    flow_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.plain_s / self.flow_s if self.flow_s else 0.0
+
+
+def _produce(bootstrap: str, topic: str, provider: str, lines: list[bytes]) -> None:
+    ensure_topics(bootstrap, [topic], partitions=PARTITIONS)
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "linger.ms": 50, "enable.idempotence": True}
+    )
+    for line in lines:
+        while True:
+            try:
+                producer.produce(topic, line, message_key(provider, line))
+                break
+            except BufferError:
+                producer.poll(0.1)
+    if producer.flush(60) > 0:
+        sys.exit(f"could not produce the workload to {topic}")
+
+
+def plain_loop(
+    bootstrap: str,
+    redis_url: str,
+    ch_dsn: str,
+    database: str,
+    topic: str,
+    provider: str,
+    expected: int,
+    ctx: NormalizeContext,
+    topics: Topics,
+) -> float:
+    """The same job with no engine; returns seconds from first consume to last write."""
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": "bench-plain", "enable.auto.commit": False}
+    )
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
+    producer = Producer(
+        {"bootstrap.servers": bootstrap, "linger.ms": 20, "compression.type": "lz4"}
+    )
+    r = redis_connect(redis_url)
+    apply_state = r.register_script(CHECK_AND_APPLY)
+    ch = clickhouse.connect(ch_dsn, database)
+    shards: dict[str, ShardState] = defaultdict(lambda: ShardState(ctx))
+    rows: list[tuple[object, ...]] = []
+    seen = 0
+    start = time.perf_counter()
+    while seen < expected:
+        msgs = consumer.consume(2000, 0.5)
+        by_part: dict[int, RawBatch] = {}
+        for m in msgs:
+            if m.error():
+                continue
+            batch = by_part.setdefault(
+                m.partition(), RawBatch(provider, topic, m.partition(), [], [], [])
+            )
+            batch.offsets.append(m.offset())
+            batch.values.append(m.value())
+            assert batch.timestamps is not None
+            batch.timestamps.append(m.timestamp()[1])
+        states: dict[str, MarketState] = {}
+        for batch in by_part.values():
+            seen += len(batch.values)
+            work, dlq, _ = decode_batch(batch, ctx)
+            for entry in dlq:
+                rec = dlq_record(entry, topics)
+                producer.produce(rec.topic, rec.value, rec.key)
+            grouped: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
+            for shard, w in work:
+                grouped[shard].append(w)
+            for shard, works in grouped.items():
+                for item in shards[shard].apply(works):
+                    if isinstance(item, Emitted):
+                        rec = event_record(item.entity, item.event, topics)
+                        producer.produce(rec.topic, rec.value, rec.key)
+                        rows.append(event_row(item.entity, item.event))
+                    elif isinstance(item, MarketState):
+                        states[market_key(item.tenant_id, item.provider_id, item.market_id)] = item
+                    else:
+                        rec = dlq_record(item, topics)
+                        producer.produce(rec.topic, rec.value, rec.key)
+        producer.poll(0)
+        if states:
+            pipe = r.pipeline(transaction=False)
+            for key, st in states.items():
+                apply_state(keys=[key], args=[st.version, STATE_ENCODER.encode(st), 0], client=pipe)
+            pipe.execute()
+        if len(rows) >= CH_BATCH_ROWS:
+            ch.insert(
+                EVENTS_TABLE, rows, column_names=EVENT_COLUMNS, settings=clickhouse.INSERT_SETTINGS
+            )
+            rows = []
+    if rows:
+        ch.insert(
+            EVENTS_TABLE, rows, column_names=EVENT_COLUMNS, settings=clickhouse.INSERT_SETTINGS
+        )
+    producer.flush(60)
+    elapsed = time.perf_counter() - start
+    consumer.close()
+    ch.close()
+    r.close()
+    return elapsed
+
+
+def flow_run(
+    bootstrap: str,
+    redis_url: str,
+    ch_dsn: str,
+    database: str,
+    topic: str,
+    provider: str,
+    ctx: NormalizeContext,
+    topics: Topics,
+) -> float:
+    """The normalize flow over the same topic (one worker, as ``wagerflow run``)."""
+    from connectors.redis_store import RedisStateSink
+
+    outputs = Outputs(
+        topics=KafkaSink(bootstrap),
+        states=RedisStateSink(redis_url),
+        rows=clickhouse.ClickHouseSink(ch_dsn, database, EVENTS_TABLE, EVENT_COLUMNS),
+    )
+    source = KafkaSource(bootstrap, {topic: provider}, stop_at_end=True)
+    flow = build_normalize_flow(source, outputs, ctx, topics)
+    start = time.perf_counter()
+    run_main(flow, epoch_interval=timedelta(seconds=1))
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=50_000, help="messages per provider")
+    parser.add_argument("--providers", default=",".join(WORKLOADS), help="comma-separated")
+    parser.add_argument(
+        "--home", type=Path, help="where the bench's services live (default: a temp dir)"
+    )
+    args = parser.parse_args(argv)
+    providers = [p for p in args.providers.split(",") if p]
+    unknown = set(providers) - set(WORKLOADS)
+    if unknown:
+        parser.error(f"unknown providers: {sorted(unknown)}")
+    home = args.home or Path(tempfile.mkdtemp(prefix="wagerflow-bench-"))
+    print(f"starting Kafka and Redis under {home} …", file=sys.stderr)
+    svc = services.up(home)
+    settings = replace(
+        load_settings({"WAGERFLOW_HOME": str(home)}),
+        kafka_bootstrap=svc.kafka_bootstrap,
+        redis_url=svc.redis_url,
+        clickhouse_dsn=f"chdb://{home / 'clickhouse'}",
+    )
+    results = []
+    try:
+        for provider in providers:
+            lines = WORKLOADS[provider](args.messages)
+            run = uuid.uuid4().hex[:6]
+            topic = f"bench{run}.raw.{provider}"
+            print(f"{provider}: producing {len(lines)} messages …", file=sys.stderr)
+            _produce(svc.kafka_bootstrap, topic, provider, lines)
+            timings = {}
+            for mode in ("plain", "flow"):
+                topics = Topics(f"bench{run}{mode}.")
+                ensure_topics(svc.kafka_bootstrap, topics.all_outputs(), partitions=PARTITIONS)
+                db_settings = replace(settings, clickhouse_database=f"bench{run}{mode}")
+                prepare_clickhouse(db_settings)
+                ctx = NormalizeContext(tenant_id=f"bench{mode}", currency="GBP")
+                common = (
+                    svc.kafka_bootstrap,
+                    svc.redis_url,
+                    settings.clickhouse_dsn,
+                    db_settings.clickhouse_database,
+                    topic,
+                    provider,
+                )
+                if mode == "plain":
+                    timings[mode] = plain_loop(*common, len(lines), ctx, topics)
+                else:
+                    timings[mode] = flow_run(*common, ctx, topics)
+                print(
+                    f"{provider}: {mode} {len(lines) / timings[mode]:,.0f} msg/s", file=sys.stderr
+                )
+            results.append(Result(provider, len(lines), timings["plain"], timings["flow"]))
+    finally:
+        services.down(home)
+    print("\n| provider | messages | plain loop msg/s | flow msg/s | flow / plain |")
+    print("|---|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r.provider} | {r.messages} | {r.messages / r.plain_s:,.0f} | "
+            f"{r.messages / r.flow_s:,.0f} | {r.ratio:.2f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,494 @@
+"""The bridge's generic JSON feed (``schemas.generic``) -> normalized events.
+
+``decode(raw, meta)`` is the adapter (``wagerflow.adapters.base.Adapter``): one message in, a
+list with the one ``Candidate`` it implies, or a ``Rejection``. It is pure and never raises on
+bad input.
+
+Mapping (category ``sport`` for events, odds, results and bets, ``slot`` for spins, ``live`` for
+rounds):
+
+Each ``message`` -> its event; its entity; its dedup key. Both ids start with ``generic:``
+(left out below), like every adapter's, so ids of different providers never meet:
+
+- ``eventCreated`` -> ``EventChanged`` CREATED (name, start); ``{event}``;
+  ``eventCreated:{event}``
+- ``eventSuspended`` -> ``EventChanged`` SUSPENDED (detail = reason); ``{event}``;
+  ``eventSuspended:{event}:{t}``
+- ``eventResumed`` -> ``EventChanged`` RESUMED; ``{event}``; ``eventResumed:{event}:{t}``
+- ``eventFinished`` -> ``EventChanged`` FINISHED; ``{event}``; ``eventFinished:{event}``
+- ``oddsChanged`` -> ``LineOddsChanged``; ``{event}:{line}``; ``oddsChanged:{event}:{line}:{t}``
+- ``eventResult`` -> ``EventResult``; ``{event}:{market}``; ``eventResult:{event}:{market}``
+- ``BetPlaced`` -> ``BetPlaced`` (idempotency key = betId); ``bet:{bet}``; ``BetPlaced:{bet}``
+- ``BetSettled`` -> ``BetSettled``; ``bet:{bet}``; ``BetSettled:{bet}``
+- ``SpinRequested`` -> ``SpinRequested``; ``session:{session}``;
+  ``SpinRequested:{session}:{spin}``
+- ``SpinResult`` -> ``SpinResult``; ``session:{session}``; ``SpinResult:{session}:{spin}``
+- ``LiveRoundStart`` -> ``RoundChanged`` STARTED; ``round:{round}``; ``LiveRoundStart:{round}``
+- ``bettingOpen`` -> ``RoundChanged`` BETTING_OPEN; ``round:{round}``; ``bettingOpen:{round}``
+- ``bettingClosed`` -> ``RoundChanged`` BETTING_CLOSED; ``round:{round}``;
+  ``bettingClosed:{round}``
+- ``roundAborted`` -> ``RoundChanged`` ABORTED (reason); ``round:{round}``;
+  ``roundAborted:{round}``
+- ``roundResult`` -> ``RoundResult``; ``round:{round}``; ``roundResult:{round}``
+
+``{t}`` is the message time in epoch ms. Facts that happen once per id (a bet placed, a result, a
+round's transitions) have no time in their key, so a resend with other bytes is a *conflict*
+(DLQ), never a second effect; facts that repeat (prices, suspensions, resumptions) carry it. A
+resend of a repeating fact with the same instant written another way (ISO-8601 instead of epoch
+ms) keeps its key.
+
+- A *line* is ``line_id(marketId, specifiers)``: ``"18:total=2.5"``, or ``"18"`` without
+  specifiers (pairs sorted by key, the form ``wagerflow.adapters.uof.market_line`` gives). The
+  entity of a line's odds is ``generic:{eventId}:{line}`` (the shape of the UOF adapter's);
+  ``eventResult`` names a market without specifiers, so its entity is that market's odds'.
+- ``LineOddsChanged.specifiers`` is the canonical ``k=v|k=v`` text (sorted) or None; ``status``
+  is OPEN when at least one selection is active and SUSPENDED when none is (the feed has no
+  market status of its own). Odds are scaled x 10,000 (``wagerflow.money.odds_to_scaled``).
+- Amounts become exact minor units of their currency (``wagerflow.money.exact_minor``).
+
+Rejections (``schemas.dlq.Reason``): not JSON, not UTF-8 or nested too deeply -> INVALID_JSON;
+a ``type`` this feed does not have -> UNSUPPORTED_MESSAGE (also an ``eventResult`` with
+specifiers, which the contract's ``EventResult`` cannot express); a missing or mistyped field,
+an unparseable time, an active selection without odds or a selection listed twice ->
+SCHEMA_MISMATCH; a negative or non-finite amount, one with more digits than its currency's minor
+unit, one out of range (``minor_units``), a zero stake, odds outside 1..1,000,000, a payout on a
+LOSE, a selection both winner and voided, a time outside 1970..9999 -> INVALID_VALUE.
+
+Dispatch: the message is decoded by the tagged union ``schemas.generic.GENERIC_DECODER``;
+``HANDLERS`` maps each decoded struct type to the function that normalizes it.
+
+The helpers under "shared" (``Refused``, ``decode_tagged``, ``event_time_ms``, ``minor_units``,
+``decimal_odds``, ``Envelope``/``envelope``, ``Context``, ``Mapped``) are used by the live-casino
+adapter too; they would sit better in a module of their own next to ``base``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from functools import partial
+from typing import Any, NamedTuple, TypedDict, TypeVar
+
+import msgspec
+
+from schemas import generic as wire
+from schemas.dlq import Reason
+from schemas.events import (
+    BetPlaced,
+    BetSelection,
+    BetSettled,
+    Category,
+    EventChanged,
+    EventResult,
+    LineOddsChanged,
+    NormalizedEvent,
+    OutcomeOdds,
+    Payout,
+    RoundChange,
+    RoundChanged,
+    RoundResult,
+    SourceRef,
+    SpinRequested,
+    SpinResult,
+)
+from wagerflow.adapters.base import Candidate, RawMeta, fingerprint, parse_time_ms, received_ms
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.money import ODDS_SCALE, InexactAmount, exact_minor, odds_to_scaled
+
+PROVIDER = "generic"
+MESSAGE_TYPES = wire.MESSAGE_TYPES
+
+# --- shared with the live-casino adapter ------------------------------------------------------
+
+MAX_AMOUNT_DIGITS = 15
+"""Amounts are below 10^15 major units, so a minor-unit count always fits a signed int64."""
+MAX_AMOUNT_DECIMALS = 18
+"""No amount is written with more decimals than this (the currency's check is stricter)."""
+MAX_AMOUNT_SIGNIFICANT = 28
+"""No amount is written with more significant digits than this (the default precision)."""
+MIN_SCALED_ODDS = ODDS_SCALE
+MAX_SCALED_ODDS = 1_000_000 * ODDS_SCALE
+MAX_ODDS_DIGITS = 7
+"""Odds of 10^7 or more are refused before they are scaled."""
+MAX_TIME_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z: times are epoch ms in 1970..9999."""
+
+T = TypeVar("T")
+
+
+class Refused(Exception):
+    """A decoded message that must be rejected; the adapters turn it into its ``Rejection``.
+
+    Raised by the shared helpers and caught by ``decode``; it never leaves an adapter.
+    """
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(detail)
+        self.rejection = Rejection(reason, detail)
+
+
+def _classify(raw: bytes, exc: msgspec.ValidationError, types: frozenset[str]) -> Rejection:
+    """Why a tagged-union decoder refused ``raw``: msgspec may refuse a value (an unknown tag,
+    a wrong type) before it reaches a syntax error further on, so the whole text is checked."""
+    try:
+        doc = msgspec.json.decode(raw)
+    except msgspec.ValidationError:  # valid JSON holding a number out of msgspec's range
+        doc = None
+    except msgspec.DecodeError as syntax:
+        return Rejection(Reason.INVALID_JSON, str(syntax))
+    except UnicodeDecodeError as encoding:
+        return Rejection(Reason.INVALID_JSON, f"not UTF-8: {encoding}")
+    except RecursionError:
+        return Rejection(Reason.INVALID_JSON, "JSON is nested too deeply")
+    tag = doc.get("type") if isinstance(doc, dict) else None
+    if isinstance(tag, str) and tag not in types:
+        return Rejection(Reason.UNSUPPORTED_MESSAGE, f"message type {tag!r} is not handled")
+    return Rejection(Reason.SCHEMA_MISMATCH, str(exc))
+
+
+def decode_tagged(
+    decoder: msgspec.json.Decoder[T], raw: bytes, types: frozenset[str]
+) -> T | Rejection:
+    """One JSON message decoded by a tagged-union ``decoder`` whose tags are ``types``.
+
+    Rejects bytes that are not JSON, not UTF-8 or nested too deeply (INVALID_JSON), a ``type``
+    outside ``types`` (UNSUPPORTED_MESSAGE) and anything else the decoder refuses
+    (SCHEMA_MISMATCH, with msgspec's path-qualified detail). Never raises on bad input.
+    """
+    try:
+        return decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        return _classify(raw, exc, types)
+    except msgspec.DecodeError as exc:
+        return Rejection(Reason.INVALID_JSON, str(exc))
+    except UnicodeDecodeError as exc:
+        return Rejection(Reason.INVALID_JSON, f"not UTF-8: {exc}")
+    except RecursionError:
+        return Rejection(Reason.INVALID_JSON, "JSON is nested too deeply")
+
+
+def event_time_ms(value: int | str, field: str = "timestamp") -> int:
+    """Epoch ms from a message time (epoch ms or ISO-8601 with a zone); raises ``Refused``."""
+    if isinstance(value, str):
+        try:
+            ms = parse_time_ms(value)
+        except (ValueError, OverflowError) as exc:
+            msg = f"{field}: not epoch ms or ISO-8601 with a zone: {exc}"
+            raise Refused(Reason.SCHEMA_MISMATCH, msg) from exc
+    else:
+        ms = value
+    if not 0 <= ms <= MAX_TIME_MS:
+        raise Refused(Reason.INVALID_VALUE, f"{field}: {value!r} is not a time in 1970..9999")
+    return ms
+
+
+def _where(field: str, index: int | None) -> str:
+    return field if index is None else field.format(index)
+
+
+def minor_units(amount: Decimal, currency: str, field: str, index: int | None = None) -> int:
+    """An amount in major units -> exact minor units of ``currency``; raises ``Refused``.
+
+    Refused (INVALID_VALUE): negative, not finite, more digits than the currency's minor unit,
+    or out of range: 10^15 major units or more, written with more than 18 decimals or more than
+    28 significant digits (the default decimal precision, within which ``exact_minor``'s scaling
+    is exact). ``field`` names the amount in the detail; with ``index`` it is a template
+    (``"bets[{}].stake"``), formatted only when the amount is refused.
+    """
+    if amount.is_finite():
+        # from the digits, not arithmetic: abs() or scaleb() of 1E+999999999 overflows
+        _, digits, exponent = amount.as_tuple()
+        if not (
+            isinstance(exponent, int)
+            and len(digits) <= MAX_AMOUNT_SIGNIFICANT
+            and exponent >= -MAX_AMOUNT_DECIMALS
+            and exponent + len(digits) <= MAX_AMOUNT_DIGITS
+        ):
+            detail = f"{_where(field, index)}: {amount} is out of range"
+            raise Refused(Reason.INVALID_VALUE, detail)
+    try:
+        return exact_minor(amount, currency)
+    except InexactAmount as exc:
+        raise Refused(Reason.INVALID_VALUE, f"{_where(field, index)}: {exc}") from exc
+
+
+def decimal_odds(odds: Decimal, field: str, index: int | None = None) -> int:
+    """Decimal odds -> odds x 10,000 (``wagerflow.money.odds_to_scaled``, half-even beyond four
+    decimals), which must be in ``[10,000, 10,000,000,000]`` (odds 1 to 1,000,000); raises
+    ``Refused`` otherwise. ``field`` and ``index`` as in ``minor_units``."""
+    if odds.is_finite() and odds.adjusted() < MAX_ODDS_DIGITS:
+        scaled = odds_to_scaled(odds)
+        if MIN_SCALED_ODDS <= scaled <= MAX_SCALED_ODDS:
+            return scaled
+    detail = f"{_where(field, index)}: {odds} is not decimal odds in [1, 1000000]"
+    raise Refused(Reason.INVALID_VALUE, detail)
+
+
+class Envelope(TypedDict):
+    """The fields every normalized event carries (``schemas.events._Event``)."""
+
+    tenant_id: str
+    provider_id: str
+    category: Category
+    event_time_ms: int
+    received_time_ms: int
+    dedup_key: str
+    source: SourceRef
+
+
+def envelope(meta: RawMeta, provider: str, category: Category, time_ms: int, key: str) -> Envelope:
+    """The common fields; ``key`` is the dedup key without the ``{provider}:`` prefix."""
+    return {
+        "tenant_id": meta.tenant_id,
+        "provider_id": provider,
+        "category": category,
+        "event_time_ms": time_ms,
+        "received_time_ms": received_ms(meta, time_ms),
+        "dedup_key": f"{provider}:{key}",
+        "source": meta.source,
+    }
+
+
+class Context(NamedTuple):
+    """What a message handler needs besides the message: its meta and its time (epoch ms)."""
+
+    meta: RawMeta
+    time_ms: int
+
+
+Mapped = tuple[str, NormalizedEvent]
+"""A message's entity and its normalized event."""
+
+
+# --- the generic feed -------------------------------------------------------------------------
+
+
+def canonical_specifiers(specifiers: Mapping[str, str]) -> str | None:
+    """``{"total": "2.5", "hcp": "1"}`` -> ``"hcp=1|total=2.5"`` (sorted by key); None if empty."""
+    if not specifiers:
+        return None
+    return "|".join(f"{key}={specifiers[key]}" for key in sorted(specifiers))
+
+
+def line_id(market_id: str, specifiers: Mapping[str, str]) -> str:
+    """The canonical id of a market line: ``"18:total=2.5"``, or ``"18"`` without specifiers."""
+    canonical = canonical_specifiers(specifiers)
+    return market_id if canonical is None else f"{market_id}:{canonical}"
+
+
+def _outcomes(selections: list[wire.Selection]) -> list[OutcomeOdds]:
+    outcomes = []
+    seen: set[str] = set()
+    for i, sel in enumerate(selections):
+        if sel.selection_id in seen:
+            msg = f"selections[{i}]: selection {sel.selection_id!r} is listed twice"
+            raise Refused(Reason.SCHEMA_MISMATCH, msg)
+        seen.add(sel.selection_id)
+        if sel.odds is None and sel.active:
+            msg = f"selections[{i}]: active selection {sel.selection_id!r} has no odds"
+            raise Refused(Reason.SCHEMA_MISMATCH, msg)
+        odds = None if sel.odds is None else decimal_odds(sel.odds, "selections[{}].odds", i)
+        outcomes.append(OutcomeOdds(outcome_id=sel.selection_id, odds=odds, active=sel.active))
+    return outcomes
+
+
+def _env(c: Context, category: Category, key: str) -> Envelope:
+    return envelope(c.meta, PROVIDER, category, c.time_ms, key)
+
+
+def _event_created(msg: wire.EventCreated, c: Context) -> Mapped:
+    start = event_time_ms(msg.start_time, "startTime")
+    return f"{PROVIDER}:{msg.event_id}", EventChanged(
+        **_env(c, "sport", f"eventCreated:{msg.event_id}"),
+        event_id=msg.event_id,
+        change="CREATED",
+        name=msg.name,
+        start_time_ms=start,
+    )
+
+
+def _event_suspended(msg: wire.EventSuspended, c: Context) -> Mapped:
+    return f"{PROVIDER}:{msg.event_id}", EventChanged(
+        **_env(c, "sport", f"eventSuspended:{msg.event_id}:{c.time_ms}"),
+        event_id=msg.event_id,
+        change="SUSPENDED",
+        detail=msg.reason,
+    )
+
+
+def _event_resumed(msg: wire.EventResumed, c: Context) -> Mapped:
+    return f"{PROVIDER}:{msg.event_id}", EventChanged(
+        **_env(c, "sport", f"eventResumed:{msg.event_id}:{c.time_ms}"),
+        event_id=msg.event_id,
+        change="RESUMED",
+    )
+
+
+def _event_finished(msg: wire.EventFinished, c: Context) -> Mapped:
+    return f"{PROVIDER}:{msg.event_id}", EventChanged(
+        **_env(c, "sport", f"eventFinished:{msg.event_id}"),
+        event_id=msg.event_id,
+        change="FINISHED",
+    )
+
+
+def _odds_changed(msg: wire.OddsChanged, c: Context) -> Mapped:
+    line = line_id(msg.market_id, msg.specifiers)
+    outcomes = _outcomes(msg.selections)
+    return f"{PROVIDER}:{msg.event_id}:{line}", LineOddsChanged(
+        **_env(c, "sport", f"oddsChanged:{msg.event_id}:{line}:{c.time_ms}"),
+        event_id=msg.event_id,
+        market_id=msg.market_id,
+        specifiers=canonical_specifiers(msg.specifiers),
+        line_id=line,
+        status="OPEN" if any(o.active for o in outcomes) else "SUSPENDED",
+        outcomes=outcomes,
+    )
+
+
+def _event_result(msg: wire.EventResult, c: Context) -> Mapped:
+    if msg.specifiers:
+        detail = "eventResult for a line with specifiers: EventResult cannot name a line"
+        raise Refused(Reason.UNSUPPORTED_MESSAGE, detail)
+    both = sorted(set(msg.winners) & set(msg.voided))
+    if both:
+        raise Refused(Reason.INVALID_VALUE, f"selections {both} both won and voided")
+    return f"{PROVIDER}:{msg.event_id}:{msg.market_id}", EventResult(
+        **_env(c, "sport", f"eventResult:{msg.event_id}:{msg.market_id}"),
+        event_id=msg.event_id,
+        market_id=msg.market_id,
+        winners=list(msg.winners),
+        void_selections=list(msg.voided),
+    )
+
+
+def _bet_placed(msg: wire.BetPlaced, c: Context) -> Mapped:
+    currency = msg.stake.currency
+    stake = minor_units(msg.stake.amount, currency, "stake.amount")
+    if stake == 0:
+        raise Refused(Reason.INVALID_VALUE, "stake.amount: a stake must be positive")
+    return f"{PROVIDER}:bet:{msg.bet_id}", BetPlaced(
+        **_env(c, "sport", f"BetPlaced:{msg.bet_id}"),
+        bet_id=msg.bet_id,
+        idempotency_key=msg.bet_id,
+        selections=[
+            BetSelection(
+                market_id=msg.market_id,
+                selection_id=msg.selection_id,
+                event_id=msg.event_id,
+                line_id=line_id(msg.market_id, msg.specifiers),
+            )
+        ],
+        stake=stake,
+        currency=currency,
+        accepted_odds=decimal_odds(msg.accepted_odds, "acceptedOdds"),
+        potential_payout=minor_units(msg.potential_payout, currency, "potentialPayout"),
+        player_id=msg.player_id,
+    )
+
+
+def _bet_settled(msg: wire.BetSettled, c: Context) -> Mapped:
+    payout = minor_units(msg.payout, msg.currency, "payout")
+    if msg.outcome == "LOSE" and payout:
+        raise Refused(Reason.INVALID_VALUE, "payout: a LOSE pays nothing")
+    return f"{PROVIDER}:bet:{msg.bet_id}", BetSettled(
+        **_env(c, "sport", f"BetSettled:{msg.bet_id}"),
+        bet_id=msg.bet_id,
+        outcome=msg.outcome,
+        payout=payout,
+        currency=msg.currency,
+    )
+
+
+def _spin_requested(msg: wire.SpinRequested, c: Context) -> Mapped:
+    return f"{PROVIDER}:session:{msg.session_id}", SpinRequested(
+        **_env(c, "slot", f"SpinRequested:{msg.session_id}:{msg.spin_id}"),
+        session_id=msg.session_id,
+        spin_id=msg.spin_id,
+        bet_amount=minor_units(msg.bet_amount, msg.currency, "betAmount"),
+        currency=msg.currency,
+        game_id=msg.game_id,
+    )
+
+
+def _spin_result(msg: wire.SpinResult, c: Context) -> Mapped:
+    return f"{PROVIDER}:session:{msg.session_id}", SpinResult(
+        **_env(c, "slot", f"SpinResult:{msg.session_id}:{msg.spin_id}"),
+        session_id=msg.session_id,
+        spin_id=msg.spin_id,
+        symbols=list(msg.symbols),
+        payout=minor_units(msg.payout, msg.currency, "payout"),
+        balance=minor_units(msg.balance, msg.currency, "balance"),
+        currency=msg.currency,
+        game_id=msg.game_id,
+    )
+
+
+def _round_changed(
+    msg: wire.LiveRoundStart | wire.BettingOpen | wire.BettingClosed | wire.RoundAborted,
+    c: Context,
+    change: RoundChange,
+) -> Mapped:
+    tag = type(msg).__struct_config__.tag
+    return f"{PROVIDER}:round:{msg.round_id}", RoundChanged(
+        **_env(c, "live", f"{tag}:{msg.round_id}"),
+        round_id=msg.round_id,
+        change=change,
+        table_id=msg.table_id,
+        game_id=msg.game_id,
+        reason=msg.reason if isinstance(msg, wire.RoundAborted) else None,
+    )
+
+
+def _round_result(msg: wire.RoundResult, c: Context) -> Mapped:
+    payouts = [
+        Payout(
+            bet_id=p.bet_id,
+            player_id=p.player_id,
+            amount=minor_units(p.amount, p.currency, "payouts[{}].amount", i),
+            currency=p.currency,
+        )
+        for i, p in enumerate(msg.payouts)
+    ]
+    return f"{PROVIDER}:round:{msg.round_id}", RoundResult(
+        **_env(c, "live", f"roundResult:{msg.round_id}"),
+        round_id=msg.round_id,
+        outcome=msg.outcome,
+        payouts=payouts,
+        table_id=msg.table_id,
+        game_id=msg.game_id,
+    )
+
+
+HANDLERS: dict[type[wire.GenericMessage], Callable[[Any, Context], Mapped]] = {
+    wire.EventCreated: _event_created,
+    wire.EventSuspended: _event_suspended,
+    wire.EventResumed: _event_resumed,
+    wire.EventFinished: _event_finished,
+    wire.OddsChanged: _odds_changed,
+    wire.EventResult: _event_result,
+    wire.BetPlaced: _bet_placed,
+    wire.BetSettled: _bet_settled,
+    wire.SpinRequested: _spin_requested,
+    wire.SpinResult: _spin_result,
+    wire.LiveRoundStart: partial(_round_changed, change="STARTED"),
+    wire.BettingOpen: partial(_round_changed, change="BETTING_OPEN"),
+    wire.BettingClosed: partial(_round_changed, change="BETTING_CLOSED"),
+    wire.RoundAborted: partial(_round_changed, change="ABORTED"),
+    wire.RoundResult: _round_result,
+}
+"""The handler of each message struct (a table lookup on the decoded type: one dict access
+instead of a chain of ``isinstance`` checks, which cost ~0.13 us each on msgspec structs)."""
+
+
+def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
+    """One generic-feed message -> its one ``Candidate``, or a ``Rejection``. Never raises on
+    bad input; pure (the same bytes and meta give an equal result)."""
+    msg = decode_tagged(wire.GENERIC_DECODER, raw, MESSAGE_TYPES)
+    if isinstance(msg, Rejection):
+        return msg
+    try:
+        entity, event = HANDLERS[type(msg)](msg, Context(meta, event_time_ms(msg.timestamp)))
+    except Refused as exc:
+        return exc.rejection
+    return [Candidate(entity, event, fingerprint(raw), raw)]

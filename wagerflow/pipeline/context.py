@@ -1,0 +1,20 @@
+"""Settings the pipeline's rules need, fixed for a run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wagerflow.dedup import DEFAULT_HORIZON_MS, DEFAULT_MAX_KEYS
+from wagerflow.sharding import DEFAULT_SHARDS
+from wagerflow.signing import Signing
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizeContext:
+    tenant_id: str
+    currency: str
+    """The currency of Betfair sizes (the stream carries none)."""
+    shards: int = DEFAULT_SHARDS
+    dedup_horizon_ms: int = DEFAULT_HORIZON_MS
+    dedup_max_keys: int = DEFAULT_MAX_KEYS
+    signing: Signing = field(default_factory=Signing)
