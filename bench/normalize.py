@@ -37,7 +37,13 @@ from wagerflow.config import load_settings
 from wagerflow.devenv import services
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.outputs import EVENT_COLUMNS, dlq_record, event_record, event_row
+from wagerflow.pipeline.outputs import (
+    EVENT_COLUMNS,
+    EVENT_KEY_COLUMNS,
+    dlq_record,
+    event_record,
+    event_row,
+)
 from wagerflow.pipeline.shard import Emitted, ShardState
 from wagerflow.producer import message_key
 from wagerflow.runner import EVENTS_TABLE, prepare_clickhouse
@@ -174,7 +180,9 @@ def flow_run(
     outputs = Outputs(
         topics=KafkaSink(bootstrap),
         states=RedisStateSink(redis_url),
-        rows=clickhouse.ClickHouseSink(ch_dsn, database, EVENTS_TABLE, EVENT_COLUMNS),
+        rows=clickhouse.ClickHouseSink(
+            ch_dsn, database, EVENTS_TABLE, EVENT_COLUMNS, EVENT_KEY_COLUMNS
+        ),
     )
     source = KafkaSource(bootstrap, {topic: provider}, stop_at_end=True)
     flow = build_normalize_flow(source, outputs, ctx, topics)

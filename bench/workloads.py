@@ -32,21 +32,24 @@ def betfair(messages: int) -> list[bytes]:
     return out
 
 
-def _repeat(make: Callable[[int], list[bytes]], messages: int) -> list[bytes]:
-    out: list[bytes] = []
-    seed = 0
-    while len(out) < messages:
-        out.extend(make(seed))
-        seed += 1
-    return out[:messages]
+def _scaled(make: Callable[[int], list[bytes]], messages: int) -> list[bytes]:
+    """One generated stream long enough for ``messages`` (ids are unique within a stream;
+    repeating a stream would only measure dedup)."""
+    per_unit = max(1.0, len(make(20)) / 20)
+    units = int(messages / per_unit * 1.1) + 2
+    lines = make(units)
+    while len(lines) < messages:
+        units *= 2
+        lines = make(units)
+    return lines[:messages]
 
 
 WORKLOADS: dict[str, Callable[[int], list[bytes]]] = {
     "betfair": betfair,
-    "uof": lambda n: _repeat(lambda s: samples_uof.uof_lines(s, 20), n),
-    "generic": lambda n: _repeat(lambda s: samples_bridge.generic_lines(s, 20), n),
-    "live": lambda n: _repeat(lambda s: samples_bridge.live_lines(s, 50), n),
-    "hub88": lambda n: _repeat(lambda s: samples_wallet.hub88_lines(s, 200), n),
-    "evolution": lambda n: _repeat(lambda s: samples_wallet.evolution_lines(s, 200), n),
-    "pragmatic": lambda n: _repeat(lambda s: samples_wallet.pragmatic_lines(s, 200), n),
+    "uof": lambda n: _scaled(lambda k: samples_uof.uof_lines(1, k), n),
+    "generic": lambda n: _scaled(lambda k: samples_bridge.generic_lines(1, k), n),
+    "live": lambda n: _scaled(lambda k: samples_bridge.live_lines(1, k), n),
+    "hub88": lambda n: _scaled(lambda k: samples_wallet.hub88_lines(1, k), n),
+    "evolution": lambda n: _scaled(lambda k: samples_wallet.evolution_lines(1, k), n),
+    "pragmatic": lambda n: _scaled(lambda k: samples_wallet.pragmatic_lines(1, k), n),
 }

@@ -82,21 +82,29 @@ def migrate(client: Client) -> list[str]:
     return done
 
 
-def dedup_token(table: str, rows: Sequence[Row]) -> str:
-    """A deterministic token for a block: the same rows give the same token."""
+def dedup_token(table: str, rows: Sequence[Row], key_columns: Sequence[int]) -> str:
+    """A deterministic token for a block: the same rows (as identified by their key columns,
+    e.g. the event's dedup key and version) in the same order give the same token."""
     digest = hashlib.sha256(table.encode())
     for row in rows:
-        digest.update(repr(tuple(row)).encode())
+        digest.update("\x1f".join(str(row[i]) for i in key_columns).encode() + b"\x1e")
     return digest.hexdigest()
 
 
 class _TablePartition(StatefulSinkPartition[Row, None]):
     def __init__(
-        self, dsn: str, database: str, table: str, columns: list[str], max_rows: int
+        self,
+        dsn: str,
+        database: str,
+        table: str,
+        columns: list[str],
+        key_columns: list[str],
+        max_rows: int,
     ) -> None:
         self._client = connect(dsn, database)
         self._table = table
         self._columns = columns
+        self._keys = [columns.index(c) for c in key_columns]
         self._max_rows = max_rows
         self._buffer: list[Row] = []
 
@@ -109,7 +117,8 @@ class _TablePartition(StatefulSinkPartition[Row, None]):
         if not self._buffer:
             return
         rows, self._buffer = self._buffer, []
-        settings = dict(INSERT_SETTINGS, insert_deduplication_token=dedup_token(self._table, rows))
+        token = dedup_token(self._table, rows, self._keys)
+        settings = dict(INSERT_SETTINGS, insert_deduplication_token=token)
         self._client.insert(self._table, rows, column_names=self._columns, settings=settings)
 
     def snapshot(self) -> None:
@@ -121,12 +130,19 @@ class _TablePartition(StatefulSinkPartition[Row, None]):
 
 
 class ClickHouseSink(FixedPartitionedSink[Row, None]):
-    """Buffers rows and inserts them per epoch (or every ``max_rows``). Items: ``(key, row)``."""
+    """Buffers rows and inserts them per epoch (or every ``max_rows``). Items: ``(key, row)``.
+    ``key_columns`` identify a row for the block's deduplication token."""
 
     def __init__(
-        self, dsn: str, database: str, table: str, columns: list[str], max_rows: int = 20_000
+        self,
+        dsn: str,
+        database: str,
+        table: str,
+        columns: list[str],
+        key_columns: list[str],
+        max_rows: int = 20_000,
     ) -> None:
-        self._args = (dsn, database, table, columns, max_rows)
+        self._args = (dsn, database, table, columns, key_columns, max_rows)
 
     def list_parts(self) -> list[str]:
         return ["clickhouse"]

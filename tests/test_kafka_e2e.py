@@ -17,6 +17,7 @@ from schemas.dlq import DLQ_DECODER, Reason
 from schemas.events import EVENT_DECODER, MarketSettled, MarketStatusChanged
 from schemas.state import STATE_DECODER
 from tests.flowproc import Deployment, consume_all
+from wagerflow import datasets, samples_bridge, samples_wallet
 from wagerflow.devenv.services import DevServices
 from wagerflow.topics import NORMALIZED
 
@@ -136,3 +137,56 @@ def test_bad_lines_go_to_the_dlq_and_the_lines_around_them_are_processed(
     assert [e.winners for e in results if isinstance(e, MarketSettled)] == [["37947503"]]
     (row,) = dep.sql("SELECT count() AS n FROM norm_events FINAL WHERE type = 'market.status'")
     assert row["n"] == 3
+
+
+# The wallet formats carry no time of their own: their event time is the received time, which on
+# Kafka is the broker's and offline is unknown (0). Everything else must match exactly.
+_TIMELESS = {"hub88", "evolution"}
+
+
+def test_every_provider_on_the_broker_emits_what_the_offline_tool_emits(
+    tmp_path: Path, dev_services: DevServices, shared_data: Path
+) -> None:
+    dep = _deployment(tmp_path, dev_services, redis_db=5)
+    feeds: dict[str, list[Path]] = {"uof": datasets.uof_recordings()}
+    generated = {
+        "generic": samples_bridge.generic_lines(5, 4),
+        "live": samples_bridge.live_lines(5, 6),
+        "hub88": samples_wallet.hub88_lines(5, 20),
+        "evolution": samples_wallet.evolution_lines(5, 20),
+        "pragmatic": samples_wallet.pragmatic_lines(5, 20),
+    }
+    for provider, lines in generated.items():
+        path = tmp_path / f"{provider}.lines"
+        path.write_bytes(b"\n".join(lines) + b"\n")
+        feeds[provider] = [path]
+    assert len(feeds["uof"]) == 4
+    for provider, paths in feeds.items():
+        done = dep.cli("produce", "--provider", provider, *map(str, paths))
+        assert done.returncode == 0, done.stderr
+
+    done = dep.cli("run", "--stop-at-end", "--epoch-seconds", "0.5")
+    assert done.returncode == 0, done.stderr
+
+    on_topics: dict[str, list[str]] = {p: [] for p in feeds}
+    for topic in NORMALIZED:
+        for _, value in consume_all(dep.bootstrap, dep.prefix + topic):
+            event = json.loads(value)
+            on_topics[event["provider_id"]].append(_comparable(value, event["provider_id"]))
+    assert consume_all(dep.bootstrap, f"{dep.prefix}dlq") == []
+    for provider, paths in feeds.items():
+        out = tmp_path / f"{provider}.jsonl"
+        offline = dep.cli("normalize", "--provider", provider, *map(str, paths), "-o", str(out))
+        assert offline.returncode == 0, offline.stderr
+        expected = [_comparable(x, provider) for x in out.read_bytes().splitlines()]
+        assert len(expected) > 0, provider
+        assert sorted(on_topics[provider]) == sorted(expected), provider
+    (row,) = dep.sql("SELECT count() AS n FROM norm_events FINAL")
+    assert row["n"] == sum(len(v) for v in on_topics.values())
+
+
+def _comparable(raw: bytes, provider: str) -> str:
+    event = json.loads(_sans_coordinates(raw))
+    if provider in _TIMELESS:
+        del event["event_time_ms"]
+    return json.dumps(event, sort_keys=True)

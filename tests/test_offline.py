@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
+from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from schemas.dlq import DLQ_DECODER, Reason
 from schemas.events import EVENT_DECODER, MarketSettled
@@ -57,3 +61,34 @@ def test_bad_and_repeated_lines_are_counted_and_kept(
     assert summary.dlq == {Reason.INVALID_JSON: 1}
     (entry,) = [DLQ_DECODER.decode(x) for x in dlq_path_for(out).read_bytes().splitlines()]
     assert (entry.raw, entry.source.topic, entry.source.offset) == (b"{oops", "noisy", 1)
+
+
+GOLDEN = {
+    # recording: (events per type, sha256 prefix of the normalized output with tenant "t1")
+    "1.197931750": (
+        {"market.status": 3, "odds.change": 800, "market.result": 1},
+        "35994dd779075d17",
+    ),
+    "1.197931751": (
+        {"market.status": 3, "odds.change": 459, "market.result": 1},
+        "219a9d71282253ab",
+    ),
+    "BASIC-1.132153978": (
+        {"market.status": 4, "odds.change": 1208, "market.result": 1},
+        "1280dc1c36d7b6f4",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden_betfair_outputs(
+    tmp_path: Path, betfair_recordings: dict[str, Path], name: str
+) -> None:
+    """Pins every event of each recording: a change to any field shows up here, on purpose."""
+    out = tmp_path / "golden.jsonl"
+    normalize_files("betfair", [betfair_recordings[name]], CTX, out, progress=lambda _: None)
+    lines = out.read_bytes().splitlines()
+    kinds = Counter(EVENT_DECODER.decode(x).__struct_config__.tag for x in lines)
+    counts, digest = GOLDEN[name]
+    assert dict(kinds) == counts
+    assert hashlib.sha256(out.read_bytes()).hexdigest()[:16] == digest

@@ -7,7 +7,7 @@ from pathlib import Path
 import msgspec
 from confluent_kafka import Producer
 
-from connectors.file_source import open_feed
+from connectors.file_source import read_messages
 from connectors.kafka_admin import ensure_topics
 from schemas.events import SourceRef
 from wagerflow.adapters.base import RawMeta
@@ -52,18 +52,14 @@ def produce_files(bootstrap: str, topic: str, provider: str, files: list[Path]) 
     )
     count = 0
     for path in files:
-        with open_feed(path) as f:
-            for line in f:
-                line = line.rstrip(b"\r\n")
-                if not line:
-                    continue
-                while True:
-                    try:
-                        producer.produce(topic, line, message_key(provider, line))
-                        break
-                    except BufferError:
-                        producer.poll(0.1)
-                count += 1
+        for _, message in read_messages(path):
+            while True:
+                try:
+                    producer.produce(topic, message, message_key(provider, message))
+                    break
+                except BufferError:
+                    producer.poll(0.1)
+            count += 1
     if producer.flush(30) > 0:
         msg = f"{topic}: some messages were not delivered within 30 s"
         raise RuntimeError(msg)

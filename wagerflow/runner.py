@@ -21,7 +21,7 @@ from connectors.redis_store import connect as redis_connect
 from flows.normalize import Outputs, build_normalize_flow
 from wagerflow.config import Settings
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.pipeline.outputs import EVENT_COLUMNS
+from wagerflow.pipeline.outputs import EVENT_COLUMNS, EVENT_KEY_COLUMNS
 from wagerflow.providers import PROVIDERS
 from wagerflow.signing import Signing
 
@@ -43,7 +43,11 @@ def _outputs(settings: Settings, topic_sink: KafkaSink | JsonlSink) -> Outputs:
         topics=topic_sink,
         states=RedisStateSink(settings.redis_url),
         rows=clickhouse.ClickHouseSink(
-            settings.clickhouse_dsn, settings.clickhouse_database, EVENTS_TABLE, EVENT_COLUMNS
+            settings.clickhouse_dsn,
+            settings.clickhouse_database,
+            EVENTS_TABLE,
+            EVENT_COLUMNS,
+            EVENT_KEY_COLUMNS,
         ),
     )
 

@@ -11,7 +11,6 @@ adapters, in the shard that owns each ``Candidate.entity``.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -33,23 +32,17 @@ class Candidate(NamedTuple):
     """A normalized event on its way to the stateful rules.
 
     ``entity`` is the ordering and sharding key: the market line, round, bet or wallet round the
-    event belongs to; events of one entity stay in order. ``fingerprint`` identifies the content
-    (a resend with the same dedup key and fingerprint is a duplicate, with another fingerprint a
-    conflict). ``nonce`` is set for signed messages (replay protection).
+    event belongs to; events of one entity stay in order. ``raw`` is the message it came from
+    (for a late rejection). ``nonce`` is set for signed messages (replay protection).
     """
 
     entity: str
     event: NormalizedEvent
-    fingerprint: int
     raw: bytes
     nonce: str | None = None
 
 
 Adapter = Callable[[bytes, RawMeta], "list[Candidate] | Rejection"]
-
-
-def fingerprint(raw: bytes) -> int:
-    return zlib.crc32(raw)
 
 
 def received_ms(meta: RawMeta, event_time_ms: int) -> int:

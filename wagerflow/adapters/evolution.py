@@ -54,7 +54,7 @@ import msgspec
 from schemas.dlq import Reason
 from schemas.events import Category, TransactionKind, WalletTransaction
 from schemas.wallet import EvolutionRequest, split_request
-from wagerflow.adapters.base import Candidate, RawMeta, fingerprint, received_ms
+from wagerflow.adapters.base import Candidate, RawMeta, received_ms
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import InexactAmount, exact_minor
 
@@ -132,4 +132,4 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         game_id=msg.game.type or None,
         table_id=table.id if table is not None else None,
     )
-    return [Candidate(f"{PROVIDER}:round:{msg.game.id}", event, fingerprint(raw), raw)]
+    return [Candidate(f"{PROVIDER}:round:{msg.game.id}", event, raw)]

@@ -91,7 +91,7 @@ from schemas.events import (
     SpinRequested,
     SpinResult,
 )
-from wagerflow.adapters.base import Candidate, RawMeta, fingerprint, parse_time_ms, received_ms
+from wagerflow.adapters.base import Candidate, RawMeta, parse_time_ms, received_ms
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import ODDS_SCALE, InexactAmount, exact_minor, odds_to_scaled
 
@@ -491,4 +491,4 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         entity, event = HANDLERS[type(msg)](msg, Context(meta, event_time_ms(msg.timestamp)))
     except Refused as exc:
         return exc.rejection
-    return [Candidate(entity, event, fingerprint(raw), raw)]
+    return [Candidate(entity, event, raw)]

@@ -49,7 +49,7 @@ import msgspec
 from schemas.dlq import Reason
 from schemas.events import Category, TransactionKind, WalletTransaction
 from schemas.wallet import HUB88_AMOUNT_DIGITS, Hub88Bet, Hub88Rollback, Hub88Win, split_request
-from wagerflow.adapters.base import Candidate, RawMeta, fingerprint, received_ms
+from wagerflow.adapters.base import Candidate, RawMeta, received_ms
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import InexactAmount, exact_minor
 
@@ -152,4 +152,4 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         round_closed=bool(msg.round_closed),
         is_free=is_free,
     )
-    return [Candidate(entity, event, fingerprint(raw), raw)]
+    return [Candidate(entity, event, raw)]

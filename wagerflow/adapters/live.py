@@ -65,7 +65,7 @@ from schemas.events import (
     SessionClosed,
     SettledBet,
 )
-from wagerflow.adapters.base import Candidate, RawMeta, fingerprint
+from wagerflow.adapters.base import Candidate, RawMeta
 from wagerflow.adapters.generic import (
     Context,
     Envelope,
@@ -250,4 +250,4 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         entity, event = HANDLERS[type(msg)](msg, Context(meta, event_time_ms(msg.timestamp)))
     except Refused as exc:
         return exc.rejection
-    return [Candidate(entity, event, fingerprint(raw), raw, msg.nonce)]
+    return [Candidate(entity, event, raw, msg.nonce)]

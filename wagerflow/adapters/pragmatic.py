@@ -89,7 +89,7 @@ from schemas.wallet import (
     PragmaticResult,
     split_request,
 )
-from wagerflow.adapters.base import Candidate, RawMeta, fingerprint, received_ms
+from wagerflow.adapters.base import Candidate, RawMeta, received_ms
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import InexactAmount, exact_minor
 
@@ -261,7 +261,7 @@ class _Common:
             is_free=is_free,
         )
         entity = f"{PROVIDER}:round:{round_id}" if round_id else f"{PROVIDER}:ref:{transaction_id}"
-        return Candidate(entity, event, fingerprint(self.raw), self.raw)
+        return Candidate(entity, event, self.raw)
 
 
 def _credit(

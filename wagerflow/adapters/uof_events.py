@@ -23,8 +23,7 @@ UOF message                   normalized events                         entity
 
 A *line* is ``uof.market_line(id, specifiers)`` (``18:total=2.5``); an event's ``specifiers`` is
 the same canonical (key-sorted) text, None without specifiers. A message with no markets maps to
-``[]``, which is not a rejection. Every candidate of one message carries that message's bytes and
-fingerprint.
+``[]``, which is not a rejection. Every candidate of one message carries that message's bytes.
 
 Dedup keys (provider identifiers only; a bound or code that is absent is written ``-``):
 
@@ -153,14 +152,13 @@ def _factor(value: Decimal | None, where: str) -> int | None:
 
 
 class _Mapper:
-    """Builds the candidates of one message (its bytes, meta and fingerprint are shared)."""
+    """Builds the candidates of one message (its bytes and meta are shared)."""
 
     def __init__(self, raw: bytes, meta: RawMeta, timestamp: int) -> None:
         self.raw = raw
         self.meta = meta
         self.timestamp = timestamp
         self.received = base.received_ms(meta, timestamp)
-        self.fingerprint = base.fingerprint(raw)
 
     def common(self, dedup_key: str) -> _Common:
         return _Common(
@@ -174,7 +172,7 @@ class _Mapper:
         )
 
     def candidate(self, entity: str, event: NormalizedEvent) -> Candidate:
-        return Candidate(entity=entity, event=event, fingerprint=self.fingerprint, raw=self.raw)
+        return Candidate(entity=entity, event=event, raw=self.raw)
 
 
 def settlement_key(event_id: str, line_id: str, certainty: int) -> str:

@@ -9,7 +9,7 @@ from schemas.betfair import MarketChange
 from schemas.dlq import DlqEntry
 from schemas.events import ProviderHealth, SourceRef
 from wagerflow.adapters import betfair
-from wagerflow.adapters.base import Candidate, RawMeta, fingerprint
+from wagerflow.adapters.base import Candidate, RawMeta
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.providers import ADAPTERS, BETFAIR
@@ -70,7 +70,7 @@ def _betfair_work(
             detail="status 503: the stream is lagging behind the exchange",
         )
         entity = f"{BETFAIR}:stream"
-        return [(shard_of(entity, ctx.shards), Candidate(entity, health, fingerprint(raw), raw))]
+        return [(shard_of(entity, ctx.shards), Candidate(entity, health, raw))]
     if betfair.is_heartbeat(msg):
         return None
     at = received if received is not None else msg.pt

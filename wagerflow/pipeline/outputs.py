@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import get_args
+
+import msgspec
 
 from connectors.records import OutRecord
 from schemas.dlq import DLQ_ENCODER, DlqEntry
@@ -40,24 +42,35 @@ EVENT_COLUMNS = [
     "source_partition", "source_offset", "version",
 ]  # fmt: skip
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EVENT_KEY_COLUMNS = ["dedup_key", "version"]
+
+_FIRST_OF = {
+    "event_id": ("event_id",),
+    "market_id": ("line_id", "market_id", "round_id"),
+    "selection_id": ("selection_id", "bet_id", "transaction_id"),
+    "status": ("status", "change", "state", "kind", "decision", "outcome"),
+}
 
 
-def _utc(epoch_ms: int) -> datetime:
-    return _EPOCH + timedelta(milliseconds=epoch_ms)
+@cache
+def _projection(cls: type[msgspec.Struct]) -> tuple[str | None, ...]:
+    """For an event type, the attribute that fills each common column (None: empty)."""
+    fields = set(cls.__struct_fields__)
+    return tuple(
+        next((name for name in names if name in fields), None) for names in _FIRST_OF.values()
+    )
 
 
-def _text(event: NormalizedEvent, *names: str) -> str:
-    for name in names:
-        value = getattr(event, name, None)
-        if value is not None:
-            return str(value)
-    return ""
+def _text(event: NormalizedEvent, name: str | None) -> str:
+    value = getattr(event, name) if name is not None else None
+    return "" if value is None else str(value)
 
 
 def event_row(entity: str, event: NormalizedEvent) -> tuple[object, ...]:
     """An event as a row of ``norm_events`` (column order: ``EVENT_COLUMNS``). The common
-    columns are filled where the event has them; ``payload`` holds the whole event."""
+    columns are filled where the event has them; ``payload`` holds the whole event. Times are
+    epoch milliseconds, which is what a ``DateTime64(3)`` column stores."""
+    event_id, market, selection, status = _projection(type(event))
     return (
         event.tenant_id,
         event.provider_id,
@@ -65,17 +78,17 @@ def event_row(entity: str, event: NormalizedEvent) -> tuple[object, ...]:
         type(event).__struct_config__.tag,
         event.dedup_key,
         entity,
-        _utc(event.event_time_ms),
-        _utc(event.received_time_ms),
-        _text(event, "event_id"),
-        _text(event, "line_id", "market_id", "round_id"),
-        _text(event, "selection_id", "bet_id", "transaction_id"),
-        _text(event, "status", "change", "state", "kind", "decision", "outcome"),
+        event.event_time_ms,
+        event.received_time_ms,
+        _text(event, event_id),
+        _text(event, market),
+        _text(event, selection),
+        _text(event, status),
         getattr(event, "best_back_odds", None),
         getattr(event, "best_lay_odds", None),
         getattr(event, "last_traded_odds", None),
         list(getattr(event, "winners", ())),
-        EVENT_ENCODER.encode(event).decode(),
+        EVENT_ENCODER.encode(event),
         event.source.topic,
         event.source.partition,
         event.source.offset,

@@ -52,7 +52,7 @@ class ShardTally(NamedTuple):
     stale: int
 
 
-Snapshot = tuple[dict[str, betfair.MarketBook], Deduplicator, LatestByKey]
+Snapshot = tuple[dict[str, betfair.MarketBook], dict[str, Deduplicator], dict[str, LatestByKey]]
 
 
 class ShardState:
@@ -72,16 +72,35 @@ class ShardState:
         if state is None:
             state = (
                 {},
-                Deduplicator(ctx.dedup_horizon_ms, ctx.dedup_max_keys),
-                LatestByKey(ctx.dedup_horizon_ms, ctx.dedup_max_keys),
+                {},
+                {},
             )
-        self.books, self.dedup, self.latest = state
+        self.books, self._dedup, self._latest = state
         self.duplicates = 0
         self.stale = 0
 
     @property
     def state(self) -> Snapshot:
-        return self.books, self.dedup, self.latest
+        return self.books, self._dedup, self._latest
+
+    def dedup(self, provider: str) -> Deduplicator:
+        """The dedup memory of one provider. Each provider has its own, because each has its
+        own clock: a replay of last year's recordings must not be expired by a live feed."""
+        memory = self._dedup.get(provider)
+        if memory is None:
+            memory = self._dedup[provider] = Deduplicator(
+                self.ctx.dedup_horizon_ms, self.ctx.dedup_max_keys
+            )
+        return memory
+
+    def latest(self, provider: str) -> LatestByKey:
+        """The newest odds time applied per line, per provider (for the same reason)."""
+        memory = self._latest.get(provider)
+        if memory is None:
+            memory = self._latest[provider] = LatestByKey(
+                self.ctx.dedup_horizon_ms, self.ctx.dedup_max_keys
+            )
+        return memory
 
     def take_tally(self) -> ShardTally:
         """Counts since the last call (for metrics)."""
@@ -102,7 +121,7 @@ class ShardState:
     def _admit(
         self, key: str, fp: int, at: int, provider: str, source: SourceRef, raw: bytes
     ) -> DlqEntry | bool:
-        verdict = self.dedup.check(key, fp, at)
+        verdict = self.dedup(provider).check(key, fp, at)
         if verdict is Verdict.DUPLICATE:
             self.duplicates += 1
             return False
@@ -135,7 +154,8 @@ class ShardState:
         event = cand.event
         if cand.nonce is not None:
             nonce_key = f"nonce:{event.provider_id}:{cand.nonce}"
-            if self.dedup.check(nonce_key, 0, event.event_time_ms) is not Verdict.NEW:
+            nonces = self.dedup(event.provider_id)
+            if nonces.check(nonce_key, 0, event.event_time_ms) is not Verdict.NEW:
                 out.append(
                     DlqEntry(
                         reason=Reason.REPLAY,
@@ -159,17 +179,17 @@ class ShardState:
             if admitted is not False:
                 out.append(admitted)
             return
-        if isinstance(event, LineOddsChanged) and self.latest.is_stale(
+        if isinstance(event, LineOddsChanged) and self.latest(event.provider_id).is_stale(
             cand.entity, event.event_time_ms
         ):
             self.stale += 1
             return
         if isinstance(event, LineSettled):
             earlier = uof_events.confirmed_key(event)
-            if earlier is not None and self.dedup.seen(earlier):
+            if earlier is not None and self.dedup(event.provider_id).seen(earlier):
                 event = msgspec.structs.replace(event, confirms=earlier)
         for key in uof_events.keys_undone_by(event):
-            self.dedup.forget(key)
+            self.dedup(event.provider_id).forget(key)
         out.append(Emitted(cand.entity, event))
 
     def apply(self, works: list[Work]) -> list[Output]:
