@@ -12,6 +12,7 @@ import pytest
 
 from schemas.dlq import DLQ_DECODER, Reason
 from schemas.events import EVENT_DECODER, MarketSettled
+from wagerflow import datasets
 from wagerflow.offline import dlq_path_for, normalize_files
 from wagerflow.pipeline.context import NormalizeContext
 
@@ -92,3 +93,22 @@ def test_golden_betfair_outputs(
     counts, digest = GOLDEN[name]
     assert dict(kinds) == counts
     assert hashlib.sha256(out.read_bytes()).hexdigest()[:16] == digest
+
+
+def test_every_uof_recording_normalizes_with_no_dlq_entry(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    files = datasets.uof_recordings()
+    assert len(files) == 4
+    out = tmp_path / "uof.jsonl"
+    summary = normalize_files("uof", files, CTX, out, progress=lambda _: None)
+    assert (summary.received, sum(summary.dlq.values())) == (4, 0)
+    kinds = Counter(
+        EVENT_DECODER.decode(x).__struct_config__.tag for x in out.read_bytes().splitlines()
+    )
+    assert kinds == {
+        "odds.line": 5,
+        "result.line": 9,
+        "result.cancel": 1,
+        "result.rollback_cancel": 1,
+    }

@@ -11,6 +11,7 @@
 | topic_prefix       | ``WAGERFLOW_TOPIC_PREFIX``    | empty                                    |
 | betfair_currency   | ``WAGERFLOW_BETFAIR_CURRENCY``| ``GBP`` (the stream carries no currency) |
 | signing_secrets    | ``WAGERFLOW_SIGNING_SECRETS`` | none: ``provider=secret[,provider=secret]`` |
+| dedup_horizon_hours| ``WAGERFLOW_DEDUP_HORIZON_HOURS`` | ``72`` (the UOF recovery window)     |
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Settings:
     topic_prefix: str
     betfair_currency: str
     signing_secrets: dict[str, bytes]
+    dedup_horizon_hours: float
 
     @property
     def topics(self) -> Topics:
@@ -88,6 +90,20 @@ def _secrets(text: str) -> dict[str, bytes]:
         raise ConfigError(str(exc)) from exc
 
 
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        msg = f"{name} must be a positive number; got {text!r}"
+        raise ConfigError(msg)
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -106,5 +122,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             topic_prefix=env.get("WAGERFLOW_TOPIC_PREFIX", ""),
             betfair_currency=env.get("WAGERFLOW_BETFAIR_CURRENCY", "GBP"),
             signing_secrets=_secrets(env.get("WAGERFLOW_SIGNING_SECRETS", "")),
+            dedup_horizon_hours=_positive(env, "WAGERFLOW_DEDUP_HORIZON_HOURS", 72.0),
         )
     )

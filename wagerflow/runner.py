@@ -54,7 +54,10 @@ def _outputs(settings: Settings, topic_sink: KafkaSink | JsonlSink) -> Outputs:
 
 def normalize_context(settings: Settings) -> NormalizeContext:
     return NormalizeContext(
-        settings.tenant, settings.betfair_currency, signing=Signing(settings.signing_secrets)
+        settings.tenant,
+        settings.betfair_currency,
+        dedup_horizon_ms=int(settings.dedup_horizon_hours * 3600 * 1000),
+        signing=Signing(settings.signing_secrets),
     )
 
 
