@@ -107,8 +107,8 @@ def test_every_uof_recording_normalizes_with_no_dlq_entry(
         EVENT_DECODER.decode(x).__struct_config__.tag for x in out.read_bytes().splitlines()
     )
     assert kinds == {
-        "odds.line": 5,
-        "result.line": 9,
+        "odds.line": 9,
+        "result.line": 5,
         "result.cancel": 1,
         "result.rollback_cancel": 1,
     }
