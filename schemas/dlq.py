@@ -10,9 +10,9 @@ from schemas.events import SourceRef
 class Reason(StrEnum):
     """Why a raw message was rejected. Stable codes: dashboards and alerts key on them."""
 
-    INVALID_JSON = "INVALID_JSON"
-    """The bytes do not parse as the provider's format (JSON, or XML for UOF): garbage,
-    truncation, wrong encoding. The name is kept for compatibility."""
+    MALFORMED = "MALFORMED"
+    """The bytes do not parse as the provider's format (JSON, XML, a form): garbage,
+    truncation, wrong encoding."""
     SCHEMA_MISMATCH = "SCHEMA_MISMATCH"
     """Valid JSON, but a field we use is missing or of the wrong type."""
     UNSUPPORTED_MESSAGE = "UNSUPPORTED_MESSAGE"

@@ -132,8 +132,8 @@ def test_heartbeats_are_counted_not_emitted() -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        (b"\x00\xffnot json at all", Reason.INVALID_JSON),
-        (b'{"op":"mcm","pt":1650392673420,"mc":[{"id":"1.19', Reason.INVALID_JSON),
+        (b"\x00\xffnot json at all", Reason.MALFORMED),
+        (b'{"op":"mcm","pt":1650392673420,"mc":[{"id":"1.19', Reason.MALFORMED),
         (b'{"op":"mcm","pt":"yesterday","mc":[]}', Reason.SCHEMA_MISMATCH),
         (b'{"op":"mcm","pt":1,"mc":[{"id":"1.3","rc":[{"id":"seven"}]}]}', Reason.SCHEMA_MISMATCH),
         (b'{"op":"ocm","pt":1,"oc":[]}', Reason.UNSUPPORTED_MESSAGE),
@@ -166,7 +166,7 @@ def test_any_truncation_of_a_real_line_is_rejected_not_raised(
     line = read_lines(betfair_recordings["1.197931750"])[0]
     cut = data.draw(st.integers(min_value=0, max_value=len(line) - 1))
     _, _, dlq = replay([line[:cut]])
-    assert [d.reason for d in dlq] == [Reason.INVALID_JSON]
+    assert [d.reason for d in dlq] == [Reason.MALFORMED]
 
 
 def test_a_resent_line_is_a_duplicate_and_a_changed_resend_a_conflict() -> None:
@@ -226,4 +226,4 @@ def test_duplication_and_rebatching_of_a_recording_yield_the_same_output(
 )
 def test_pathological_json_is_rejected_not_raised(raw: bytes) -> None:
     _, _, dlq = replay([raw])
-    assert [d.reason for d in dlq] == [Reason.INVALID_JSON]
+    assert [d.reason for d in dlq] == [Reason.MALFORMED]

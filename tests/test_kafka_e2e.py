@@ -111,8 +111,8 @@ def test_bad_lines_go_to_the_dlq_and_the_lines_around_them_are_processed(
     dep = _deployment(tmp_path, dev_services, redis_db=2)
     good = [ln for ln in betfair_recordings["1.197931750"].read_bytes().splitlines() if ln]
     bad = {
-        b"\x89PNG garbage \xff\xfe": Reason.INVALID_JSON,
-        good[1][: len(good[1]) // 2]: Reason.INVALID_JSON,
+        b"\x89PNG garbage \xff\xfe": Reason.MALFORMED,
+        good[1][: len(good[1]) // 2]: Reason.MALFORMED,
         b'{"op":"mcm","pt":"not-a-number","mc":[]}': Reason.SCHEMA_MISMATCH,
     }
     lines = good[:40] + [list(bad)[0]] + good[40:80] + [list(bad)[1]] + good[80:] + [list(bad)[2]]

@@ -59,7 +59,7 @@ def test_bad_and_repeated_lines_are_counted_and_kept(
     out = tmp_path / "noisy.jsonl"
     summary = normalize_files("betfair", [feed], CTX, out, progress=lambda _: None)
     assert summary.duplicates == 1
-    assert summary.dlq == {Reason.INVALID_JSON: 1}
+    assert summary.dlq == {Reason.MALFORMED: 1}
     (entry,) = [DLQ_DECODER.decode(x) for x in dlq_path_for(out).read_bytes().splitlines()]
     assert (entry.raw, entry.source.topic, entry.source.offset) == (b"{oops", "noisy", 1)
 

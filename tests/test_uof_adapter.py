@@ -324,7 +324,7 @@ def test_utf8_bom_is_accepted() -> None:
     ],
 )
 def test_garbage_is_malformed(raw: bytes) -> None:
-    assert rejected(raw, Reason.INVALID_JSON).startswith("malformed XML: ")
+    assert rejected(raw, Reason.MALFORMED).startswith("malformed XML: ")
 
 
 @pytest.mark.parametrize("name", FEED_SAMPLES)
@@ -336,7 +336,7 @@ def test_any_truncation_of_a_sample_is_rejected(
     raw = sample(shared_data, name)
     end = raw.rindex(b">") + 1  # any shorter prefix lacks the root's end tag
     cut = data.draw(st.integers(min_value=0, max_value=end - 1), label="cut")
-    assert rejected(raw[:cut], Reason.INVALID_JSON).startswith("malformed XML: ")
+    assert rejected(raw[:cut], Reason.MALFORMED).startswith("malformed XML: ")
 
 
 @settings(max_examples=300, deadline=None)

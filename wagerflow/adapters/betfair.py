@@ -76,7 +76,7 @@ def decode(raw: bytes) -> MarketChangeMessage | Rejection:
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         # msgspec raises UnicodeDecodeError for invalid UTF-8 in a string and RecursionError
         # for absurd nesting: both are malformed input, not programming errors
-        return Rejection(Reason.INVALID_JSON, f"{type(exc).__name__}: {exc}")
+        return Rejection(Reason.MALFORMED, f"{type(exc).__name__}: {exc}")
     for change in msg.mc:
         for rc in change.rc:
             for ladder in (rc.atb, rc.atl, rc.trd):

@@ -89,7 +89,7 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
     """One framed Evolution callback -> its wallet transaction, or a rejection; never raises."""
     framed = split_request(raw)
     if framed is None:
-        return Rejection(Reason.INVALID_JSON, "not a framed callback: '<path> <body>' expected")
+        return Rejection(Reason.MALFORMED, "not a framed callback: '<path> <body>' expected")
     path, body = framed
     mapped = PATHS.get(path)
     if mapped is None:
@@ -104,7 +104,7 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         # msgspec raises UnicodeDecodeError for invalid UTF-8 in a string and RecursionError
         # for absurd nesting: both are malformed input, not programming errors
-        return Rejection(Reason.INVALID_JSON, f"{path}: {type(exc).__name__}: {exc}")
+        return Rejection(Reason.MALFORMED, f"{path}: {type(exc).__name__}: {exc}")
     tx = msg.transaction
     amount = _minor(tx.amount, msg.currency)
     if isinstance(amount, Rejection):

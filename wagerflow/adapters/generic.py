@@ -46,7 +46,7 @@ ms) keeps its key.
   market status of its own). Odds are scaled x 10,000 (``wagerflow.money.odds_to_scaled``).
 - Amounts become exact minor units of their currency (``wagerflow.money.exact_minor``).
 
-Rejections (``schemas.dlq.Reason``): not JSON, not UTF-8 or nested too deeply -> INVALID_JSON;
+Rejections (``schemas.dlq.Reason``): not JSON, not UTF-8 or nested too deeply -> MALFORMED;
 a ``type`` this feed does not have -> UNSUPPORTED_MESSAGE (also an ``eventResult`` with
 specifiers, which the contract's ``EventResult`` cannot express); a missing or mistyped field,
 an unparseable time, an active selection without odds or a selection listed twice ->
@@ -135,11 +135,11 @@ def _classify(raw: bytes, exc: msgspec.ValidationError, types: frozenset[str]) -
     except msgspec.ValidationError:  # valid JSON holding a number out of msgspec's range
         doc = None
     except msgspec.DecodeError as syntax:
-        return Rejection(Reason.INVALID_JSON, str(syntax))
+        return Rejection(Reason.MALFORMED, str(syntax))
     except UnicodeDecodeError as encoding:
-        return Rejection(Reason.INVALID_JSON, f"not UTF-8: {encoding}")
+        return Rejection(Reason.MALFORMED, f"not UTF-8: {encoding}")
     except RecursionError:
-        return Rejection(Reason.INVALID_JSON, "JSON is nested too deeply")
+        return Rejection(Reason.MALFORMED, "JSON is nested too deeply")
     tag = doc.get("type") if isinstance(doc, dict) else None
     if isinstance(tag, str) and tag not in types:
         return Rejection(Reason.UNSUPPORTED_MESSAGE, f"message type {tag!r} is not handled")
@@ -151,7 +151,7 @@ def decode_tagged(
 ) -> T | Rejection:
     """One JSON message decoded by a tagged-union ``decoder`` whose tags are ``types``.
 
-    Rejects bytes that are not JSON, not UTF-8 or nested too deeply (INVALID_JSON), a ``type``
+    Rejects bytes that are not JSON, not UTF-8 or nested too deeply (MALFORMED), a ``type``
     outside ``types`` (UNSUPPORTED_MESSAGE) and anything else the decoder refuses
     (SCHEMA_MISMATCH, with msgspec's path-qualified detail). Never raises on bad input.
     """
@@ -160,11 +160,11 @@ def decode_tagged(
     except msgspec.ValidationError as exc:
         return _classify(raw, exc, types)
     except msgspec.DecodeError as exc:
-        return Rejection(Reason.INVALID_JSON, str(exc))
+        return Rejection(Reason.MALFORMED, str(exc))
     except UnicodeDecodeError as exc:
-        return Rejection(Reason.INVALID_JSON, f"not UTF-8: {exc}")
+        return Rejection(Reason.MALFORMED, f"not UTF-8: {exc}")
     except RecursionError:
-        return Rejection(Reason.INVALID_JSON, "JSON is nested too deeply")
+        return Rejection(Reason.MALFORMED, "JSON is nested too deeply")
 
 
 def event_time_ms(value: int | str, field: str = "timestamp") -> int:

@@ -17,7 +17,7 @@ amount that matter are the referenced transaction's. Hub88's public API sends a 
 ``amount`` and ``currency``; the event then carries amount 0 and currency ``NO_CURRENCY``
 (``XXX``, ISO 4217's "no currency involved"); when a rollback does carry them they are kept.
 
-Rejections: framing that is not ``<path> <body>`` or a body that is not JSON -> ``INVALID_JSON``;
+Rejections: framing that is not ``<path> <body>`` or a body that is not JSON -> ``MALFORMED``;
 another path (``/user/info``, ``/user/balance``, ...) -> ``UNSUPPORTED_MESSAGE``; a field we use
 missing or mistyped (``amount`` must be a JSON integer) -> ``SCHEMA_MISMATCH``; an amount that is
 negative, not a whole number of the currency's minor units, or absurdly large ->
@@ -87,7 +87,7 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
     """One framed Hub88 callback -> its wallet transaction, or a rejection; never raises."""
     framed = split_request(raw)
     if framed is None:
-        return Rejection(Reason.INVALID_JSON, "not a framed callback: '<path> <body>' expected")
+        return Rejection(Reason.MALFORMED, "not a framed callback: '<path> <body>' expected")
     path, body = framed
     msg: Hub88Bet | Hub88Win | Hub88Rollback
     try:
@@ -106,7 +106,7 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
     except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         # msgspec raises UnicodeDecodeError for invalid UTF-8 in a string and RecursionError
         # for absurd nesting: both are malformed input, not programming errors
-        return Rejection(Reason.INVALID_JSON, f"{path}: {type(exc).__name__}: {exc}")
+        return Rejection(Reason.MALFORMED, f"{path}: {type(exc).__name__}: {exc}")
 
     kind: TransactionKind
     direction: Direction

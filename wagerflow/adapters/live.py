@@ -38,7 +38,7 @@ Assumptions:
   positive. ``limits.update`` amounts without a ``currency`` are a SCHEMA_MISMATCH.
 - ``acceptedOdds`` (optional, rare in live casino) is decimal odds, scaled x 10,000.
 
-Rejections as in ``wagerflow.adapters.generic`` (INVALID_JSON, UNSUPPORTED_MESSAGE for an
+Rejections as in ``wagerflow.adapters.generic`` (MALFORMED, UNSUPPORTED_MESSAGE for an
 unknown ``type``, SCHEMA_MISMATCH for missing or mistyped fields, a decision naming no bet, a bet
 or transaction listed twice in a settle; INVALID_VALUE for negative, inexact or out-of-range
 amounts, a zero stake, a LOSE with a payout, a time outside 1970..9999). Dispatch as there: the

@@ -48,7 +48,7 @@ Assumptions where the public description is incomplete:
   parameter given twice is ``SCHEMA_MISMATCH`` (which one was signed is ambiguous).
 
 Rejections: no framing, or a body that is not a form (bad percent-encoding, not UTF-8, a pair
-without ``=``) -> ``INVALID_JSON`` (the code for unparseable bytes, whatever the format); a
+without ``=``) -> ``MALFORMED`` (the code for unparseable bytes, whatever the format); a
 field we use missing, repeated or not a number where one is expected -> ``SCHEMA_MISMATCH``; an
 amount negative (except adjustment), inexact or absurdly large -> ``INVALID_VALUE``.
 
@@ -165,7 +165,7 @@ def parse_form(body: bytes) -> dict[str, str] | Rejection:
             max_num_fields=MAX_FIELDS,
         )
     except ValueError as exc:  # UnicodeDecodeError is a ValueError
-        return Rejection(Reason.INVALID_JSON, f"malformed form: {exc}")
+        return Rejection(Reason.MALFORMED, f"malformed form: {exc}")
     fields = dict(pairs)
     if len(fields) != len(pairs):
         names = [name for name, _ in pairs]
@@ -413,7 +413,7 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
     """One framed Pragmatic callback -> its wallet transactions, or a rejection; never raises."""
     framed = split_request(raw)
     if framed is None:
-        return Rejection(Reason.INVALID_JSON, "not a framed callback: '<path> <body>' expected")
+        return Rejection(Reason.MALFORMED, "not a framed callback: '<path> <body>' expected")
     path, body = framed
     if path not in PATHS:
         return Rejection(

@@ -6,7 +6,7 @@ canonical key of a market line.
 
 Rejections (codes are fixed by ``schemas.dlq.Reason``):
 
-- ``INVALID_JSON`` (the code used for unparseable bytes, whatever the format): not UTF-8, or not
+- ``MALFORMED`` (the code used for unparseable bytes, whatever the format): not UTF-8, or not
   well-formed XML; the detail starts with ``malformed XML:``.
 - ``UNSUPPORTED_MESSAGE``: a DTD or entity declaration anywhere in the text (never parsed, so no
   entity expansion or external entity is possible), or a root element that is not a UOF message.
@@ -349,14 +349,14 @@ def decode(raw: bytes) -> UofMessage | Rejection:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return Rejection(Reason.INVALID_JSON, f"malformed XML: not UTF-8 ({exc})")
+        return Rejection(Reason.MALFORMED, f"malformed XML: not UTF-8 ({exc})")
     if any(marker in text for marker in _DTD_MARKERS):
         return Rejection(Reason.UNSUPPORTED_MESSAGE, "DTDs are not accepted")
     try:
         # DTDs (hence entity declarations) were refused above and str input pins UTF-8.
         root = ElementTree.fromstring(text)  # noqa: S314
     except ElementTree.ParseError as exc:
-        return Rejection(Reason.INVALID_JSON, f"malformed XML: {exc}")
+        return Rejection(Reason.MALFORMED, f"malformed XML: {exc}")
     parser = _PARSERS.get(root.tag)
     if parser is None:
         return Rejection(
