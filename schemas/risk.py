@@ -1,0 +1,144 @@
+"""What the risk layer publishes: exposures, limit breaches and market-control commands.
+
+These are derived records, not provider events: each carries ``version`` (how many inputs have
+changed that key, so a consumer keeps the highest) and ``as_of_ms`` (the event time of the last
+input applied). Money is integer minor units of ``currency``; exposures of different currencies
+are never added together.
+
+Liability of a selection (sports): the potential returns of the open bets on that selection
+minus the stakes of the open bets on the rest of its market line. The line's worst case is the
+largest liability of its selections; an event's worst case is the sum of its lines' worst cases
+(lines are settled independently, so this is the conservative bound).
+"""
+
+from typing import Literal
+
+import msgspec
+
+Book = Literal["PRE_MATCH", "IN_PLAY"]
+
+
+class _Risk(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    schema_version: int = 1
+    tenant_id: str
+    version: int
+    as_of_ms: int
+
+
+class SelectionExposure(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    selection_id: str
+    bets: int
+    open_stake: int
+    potential_return: int
+    liability: int
+
+
+class LineExposure(_Risk, tag="exposure.line", frozen=True, kw_only=True):
+    """Open exposure of one market line in one book and currency."""
+
+    event_id: str
+    line_id: str
+    book: Book
+    currency: str
+    selections: list[SelectionExposure]
+    open_stake: int
+    worst_case: int
+
+
+class EventExposure(_Risk, tag="exposure.event", frozen=True, kw_only=True):
+    event_id: str
+    book: Book
+    currency: str
+    open_stake: int
+    worst_case: int
+    lines: int
+
+
+class PlayerExposure(_Risk, tag="exposure.player", frozen=True, kw_only=True):
+    """One player's open stake and potential return on one selection."""
+
+    player_id: str
+    event_id: str
+    line_id: str
+    selection_id: str
+    currency: str
+    open_stake: int
+    potential_return: int
+
+
+class OutcomeLiability(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """If the round ends on ``outcome``: what the house pays (returns of the bets that win or
+    push) minus the stakes it keeps (of the bets that lose)."""
+
+    outcome: str
+    liability: int
+
+
+class RoundExposure(_Risk, tag="exposure.round", frozen=True, kw_only=True):
+    """Open liability of a live-casino round, per possible outcome, while it is open."""
+
+    provider_id: str
+    round_id: str
+    table_id: str | None
+    game_id: str | None
+    game_kind: Literal["roulette", "baccarat", "generic"]
+    currency: str
+    status: Literal["OPEN", "CLOSED", "SETTLED", "VOID"]
+    open_stake: int
+    outcomes: list[OutcomeLiability]
+    worst_case: int
+
+
+LimitRule = Literal[
+    "MAX_STAKE", "MAX_PAYOUT", "MAX_LIABILITY_SELECTION", "MAX_LIABILITY_MARKET",
+    "MAX_LIABILITY_EVENT",
+]
+
+
+class LimitBreach(_Risk, tag="limit.breach", frozen=True, kw_only=True):
+    """A bet over a limit. Acceptance happens upstream; this flags it."""
+
+    breach_id: str
+    bet_id: str
+    player_id: str | None
+    profile: str
+    rule: LimitRule
+    scope: str
+    """Where the limit that fired was set: ``platform``, ``sport:<id>``, ``event:<id>``, …"""
+    limit: int
+    value: int
+    currency: str
+
+
+SuspendRule = Literal[
+    "LIABILITY_SELECTION", "LIABILITY_MARKET", "LIABILITY_EVENT", "PROVIDER_DOWN",
+    "PROVIDER_BET_STOP", "ODDS_VELOCITY", "DATA_LAG",
+]
+
+
+class MarketCommand(_Risk, frozen=True, kw_only=True):
+    command_id: str
+    """Deterministic: the same input always produces the same id (a replay emits nothing new)."""
+    event_id: str
+    line_id: str | None
+    """None: every market of the event."""
+    rule: SuspendRule
+    reason: str
+    values: dict[str, int]
+    """The figures that fired the rule (e.g. liability and threshold in minor units)."""
+
+
+class MarketSuspend(MarketCommand, tag="market.suspend", frozen=True, kw_only=True):
+    pass
+
+
+class MarketResume(MarketCommand, tag="market.resume", frozen=True, kw_only=True):
+    pass
+
+
+ExposureRecord = LineExposure | EventExposure | PlayerExposure | RoundExposure
+ControlRecord = MarketSuspend | MarketResume
+RiskRecord = ExposureRecord | ControlRecord | LimitBreach
+
+RISK_ENCODER = msgspec.json.Encoder()
+RISK_DECODER: msgspec.json.Decoder[RiskRecord] = msgspec.json.Decoder(RiskRecord)
