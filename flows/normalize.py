@@ -88,10 +88,15 @@ def _decode(ctx: NormalizeContext, batch: RawBatch) -> list[Any]:
     return [*work, *dlq]
 
 
-def build_normalize_flow(
-    source: Source[RawBatch], outputs: Outputs, ctx: NormalizeContext, topics: Topics
-) -> Dataflow:
-    flow = Dataflow(FLOW_ID)
+def normalize_steps(
+    flow: Dataflow,
+    source: Source[RawBatch],
+    outputs: Outputs,
+    ctx: NormalizeContext,
+    topics: Topics,
+) -> tuple[Stream[tuple[str, Emitted]], Stream[tuple[str, OutRecord]]]:
+    """Wire the normalize steps; return the normalized events (for steps downstream, such as
+    risk) and the topic records (events and DLQ) still to be written."""
     raw = op.input("raw", flow, source)
     decoded = op.flat_map("decode", raw, lambda batch: _decode(ctx, batch))
     split = op.branch("split_rejects", decoded, lambda item: isinstance(item, DlqEntry))
@@ -117,7 +122,16 @@ def build_normalize_flow(
     records = op.map(
         "event_record", events, lambda kv: (kv[0], event_record(kv[1].entity, kv[1].event, topics))
     )
-    op.output("topics", op.merge("all_records", records, rejects, late_rejects), outputs.topics)
     rows = op.map("event_row", events, lambda kv: (kv[0], event_row(kv[1].entity, kv[1].event)))
     op.output("clickhouse", rows, outputs.rows)
+    return events, op.merge("all_records", records, rejects, late_rejects)
+
+
+def build_normalize_flow(
+    source: Source[RawBatch], outputs: Outputs, ctx: NormalizeContext, topics: Topics
+) -> Dataflow:
+    """The normalize flow alone."""
+    flow = Dataflow(FLOW_ID)
+    _, records = normalize_steps(flow, source, outputs, ctx, topics)
+    op.output("topics", records, outputs.topics)
     return flow

@@ -90,7 +90,10 @@ class RoundExposure(_Risk, tag="exposure.round", frozen=True, kw_only=True):
 
 
 LimitRule = Literal[
-    "MAX_STAKE", "MAX_PAYOUT", "MAX_LIABILITY_SELECTION", "MAX_LIABILITY_MARKET",
+    "MAX_STAKE",
+    "MAX_PAYOUT",
+    "MAX_LIABILITY_SELECTION",
+    "MAX_LIABILITY_MARKET",
     "MAX_LIABILITY_EVENT",
 ]
 
@@ -111,8 +114,13 @@ class LimitBreach(_Risk, tag="limit.breach", frozen=True, kw_only=True):
 
 
 SuspendRule = Literal[
-    "LIABILITY_SELECTION", "LIABILITY_MARKET", "LIABILITY_EVENT", "PROVIDER_DOWN",
-    "PROVIDER_BET_STOP", "ODDS_VELOCITY", "DATA_LAG",
+    "LIABILITY_SELECTION",
+    "LIABILITY_MARKET",
+    "LIABILITY_EVENT",
+    "PROVIDER_DOWN",
+    "PROVIDER_BET_STOP",
+    "ODDS_VELOCITY",
+    "DATA_LAG",
 ]
 
 

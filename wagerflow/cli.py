@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--metrics", action="store_true", help="serve Prometheus metrics on :3030/metrics"
     )
+    run.add_argument("--limits", type=Path, help="limit profiles and overrides (JSON)")
     _common(run)
 
     dev = sub.add_parser("dev", help="local Kafka and Redis for development and tests")
@@ -95,6 +96,26 @@ def _parser() -> argparse.ArgumentParser:
         help="events as JSON lines (default normalized.jsonl); DLQ entries go to OUT.dlq.jsonl",
     )
     _common(normalize)
+
+    replay = sub.add_parser(
+        "replay",
+        help="backtest: run the whole pipeline over recorded feeds merged by their timestamps",
+    )
+    replay.add_argument(
+        "feeds",
+        nargs="+",
+        metavar="PROVIDER=FILE",
+        help="e.g. betfair=1.197931750 generic=bets.jsonl",
+    )
+    replay.add_argument("--limits", type=Path, help="limit profiles and overrides (JSON)")
+    replay.add_argument("-o", "--output-dir", type=Path, required=True, help="where to write")
+    replay.add_argument(
+        "--batch-size",
+        type=int,
+        default=500,
+        help="messages per batch (output does not depend on it)",
+    )
+    _common(replay)
 
     schema = sub.add_parser("schema", help="export the JSON Schema of every normalized topic")
     schema.add_argument(
@@ -143,6 +164,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         epoch_s=args.epoch_seconds,
         workers=args.workers,
         batch_size=args.batch_size,
+        limits_file=args.limits,
     )
     return 0
 
@@ -188,6 +210,18 @@ def _cmd_normalize(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.replay import parse_feeds, replay
+    from wagerflow.runner import normalize_context
+
+    feeds = parse_feeds(args.feeds)
+    summary = replay(
+        feeds, args.output_dir, normalize_context(settings), args.limits, batch_size=args.batch_size
+    )
+    print(f"{summary.render()}\noutputs: {args.output_dir}")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
@@ -223,6 +257,7 @@ _COMMANDS = {
     "migrate": _cmd_migrate,
     "produce": _cmd_produce,
     "normalize": _cmd_normalize,
+    "replay": _cmd_replay,
     "schema": _cmd_schema,
     "sql": _cmd_sql,
 }

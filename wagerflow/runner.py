@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,13 +17,18 @@ from connectors.jsonl_sink import JsonlSink
 from connectors.kafka_admin import ensure_topics
 from connectors.kafka_sink import KafkaSink
 from connectors.kafka_source import KafkaSource
+from connectors.redis_exposure import RedisExposureSink
 from connectors.redis_store import RedisStateSink
 from connectors.redis_store import connect as redis_connect
 from flows.normalize import Outputs, build_normalize_flow
+from flows.risk import RiskContext, build_pipeline_flow
 from wagerflow.config import Settings
+from wagerflow.errors import ConfigError
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.outputs import EVENT_COLUMNS, EVENT_KEY_COLUMNS
 from wagerflow.providers import PROVIDERS
+from wagerflow.risk.limits import LimitBook
+from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.signing import Signing
 
 EVENTS_TABLE = "norm_events"
@@ -61,22 +67,48 @@ def normalize_context(settings: Settings) -> NormalizeContext:
     )
 
 
+def _wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def risk_context(limits_file: Path | None, *, live: bool) -> RiskContext:
+    """Limits from ``limits_file`` (or the built-in profiles); timers on the wall clock when
+    ``live`` (a silent provider must still time out), on event time otherwise."""
+    try:
+        limits = LimitBook.from_file(limits_file) if limits_file else LimitBook()
+    except (OSError, ValueError) as exc:
+        msg = f"cannot read the limits file {limits_file}: {exc}"
+        raise ConfigError(msg) from exc
+    return RiskContext(
+        limits=limits, suspend=SuspendConfig(), wall_clock=_wall_clock_ms if live else None
+    )
+
+
 def kafka_flow(
-    settings: Settings, *, stop_at_end: bool = False, batch_size: int = 2000
+    settings: Settings,
+    *,
+    stop_at_end: bool = False,
+    batch_size: int = 2000,
+    limits_file: Path | None = None,
 ) -> Dataflow:
-    """The normalize flow reading every provider's raw topic and writing the normalized ones."""
+    """Normalize and risk, reading every provider's raw topic and writing the normalized
+    topics, exposures, market-control commands and limit breaches."""
     topics = settings.topics
     raw = {topics.raw(p): p for p in PROVIDERS}
-    ensure_topics(settings.kafka_bootstrap, [*raw, *topics.all_outputs()])
+    ensure_topics(
+        settings.kafka_bootstrap, [*raw, *topics.all_outputs()], compacted=topics.compacted
+    )
     redis_connect(settings.redis_url).close()
     prepare_clickhouse(settings)
     source = KafkaSource(
         settings.kafka_bootstrap, raw, batch_size=batch_size, stop_at_end=stop_at_end
     )
-    return build_normalize_flow(
+    return build_pipeline_flow(
         source,
         _outputs(settings, KafkaSink(settings.kafka_bootstrap)),
+        RedisExposureSink(settings.redis_url),
         normalize_context(settings),
+        risk_context(limits_file, live=not stop_at_end),
         topics,
     )
 
@@ -100,8 +132,11 @@ def run_kafka(
     epoch_s: float,
     workers: int = 1,
     batch_size: int = 2000,
+    limits_file: Path | None = None,
 ) -> None:
-    flow = kafka_flow(settings, stop_at_end=stop_at_end, batch_size=batch_size)
+    flow = kafka_flow(
+        settings, stop_at_end=stop_at_end, batch_size=batch_size, limits_file=limits_file
+    )
     recovery = recovery_config(recovery_dir) if recovery_dir is not None else None
     cli_main(
         flow,

@@ -10,6 +10,11 @@ from schemas.events import STREAMS
 
 RAW_PREFIX = "raw."
 DLQ = "dlq"
+EXPOSURE = "exposure"
+"""Compacted: the latest exposure per line / event / player / round key."""
+MARKET_CONTROL = "market.control"
+LIMIT_BREACH = "limit.breach"
+RISK_OUTPUTS = (EXPOSURE, MARKET_CONTROL, LIMIT_BREACH)
 NORMALIZED = tuple(STREAMS)
 """norm.odds, norm.markets, norm.events, norm.rounds, norm.bets, norm.results, norm.wallet,
 norm.limits, norm.health: the contract says which union each carries."""
@@ -32,4 +37,8 @@ class Topics:
         return self.name(DLQ)
 
     def all_outputs(self) -> list[str]:
-        return [self.name(t) for t in NORMALIZED] + [self.dlq]
+        return [self.name(t) for t in (*NORMALIZED, *RISK_OUTPUTS)] + [self.dlq]
+
+    @property
+    def compacted(self) -> frozenset[str]:
+        return frozenset({self.name(EXPOSURE)})

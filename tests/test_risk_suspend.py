@@ -1,0 +1,595 @@
+"""Auto-suspend rules: each rule's suspend and resume, hysteresis, timers, replay, idempotence."""
+
+from __future__ import annotations
+
+import pickle
+from itertools import count
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schemas.events import (
+    BettingStopped,
+    EventChange,
+    EventChanged,
+    HealthState,
+    LineOddsChanged,
+    LineStatus,
+    MarketStatusChanged,
+    NormalizedEvent,
+    OddsChanged,
+    OutcomeOdds,
+    ProviderHealth,
+    SourceRef,
+)
+from schemas.risk import (
+    RISK_DECODER,
+    RISK_ENCODER,
+    Book,
+    EventExposure,
+    LineExposure,
+    MarketResume,
+    MarketSuspend,
+    SelectionExposure,
+)
+from wagerflow.risk.suspend import SuspendConfig, SuspendRules
+
+Command = MarketSuspend | MarketResume
+Item = NormalizedEvent | LineExposure | EventExposure
+TENANT = "t1"
+EVENT = "sr:match:1"
+LINE = "18:total=2.5"
+_offsets = count()
+
+
+def common(at: int, received: int | None = None, provider: str = "uof") -> dict[str, Any]:
+    n = next(_offsets)
+    return {
+        "tenant_id": TENANT,
+        "provider_id": provider,
+        "category": "sport",
+        "event_time_ms": at,
+        "received_time_ms": at if received is None else received,
+        "dedup_key": f"k{n}",
+        "source": SourceRef(topic="t", partition=0, offset=n),
+    }
+
+
+def health(
+    at: int,
+    state: HealthState = "ALIVE",
+    producer: str = "1",
+    subscribed: bool | None = True,
+    received: int | None = None,
+    provider: str = "uof",
+) -> ProviderHealth:
+    return ProviderHealth(
+        **common(at, received, provider),
+        producer=producer,
+        state=state,
+        subscribed=subscribed,
+    )
+
+
+def line_odds(
+    at: int,
+    odds: int | None = 20_000,
+    event: str = EVENT,
+    line: str = LINE,
+    status: LineStatus = "OPEN",
+    received: int | None = None,
+) -> LineOddsChanged:
+    return LineOddsChanged(
+        **common(at, received),
+        event_id=event,
+        market_id=line.split(":")[0],
+        specifiers=None,
+        line_id=line,
+        status=status,
+        outcomes=[OutcomeOdds(outcome_id="12", odds=odds, active=True)],
+    )
+
+
+def back_odds(
+    at: int, odds: int, market: str = "1.234", received: int | None = None
+) -> OddsChanged:
+    return OddsChanged(
+        **common(at, received, provider="betfair"),
+        event_id=None,
+        market_id=market,
+        selection_id="47972",
+        currency="GBP",
+        best_back_odds=odds,
+        best_back_size=1000,
+        best_lay_odds=None,
+        best_lay_size=None,
+        last_traded_odds=None,
+    )
+
+
+def bet_stop(at: int, event: str = EVENT) -> BettingStopped:
+    return BettingStopped(**common(at), event_id=event, groups="all", status="SUSPENDED")
+
+
+def lifecycle(at: int, change: EventChange, event: str = EVENT) -> EventChanged:
+    return EventChanged(**common(at), event_id=event, change=change)
+
+
+def line_exposure(
+    version: int, worst: int, top: int = 0, book: Book = "IN_PLAY", currency: str = "EUR"
+) -> LineExposure:
+    return LineExposure(
+        tenant_id=TENANT,
+        version=version,
+        as_of_ms=version,
+        event_id=EVENT,
+        line_id=LINE,
+        book=book,
+        currency=currency,
+        selections=[
+            SelectionExposure(
+                selection_id="12", bets=1, open_stake=100, potential_return=top, liability=top
+            )
+        ],
+        open_stake=100,
+        worst_case=worst,
+    )
+
+
+def event_exposure(version: int, worst: int, currency: str = "EUR") -> EventExposure:
+    return EventExposure(
+        tenant_id=TENANT,
+        version=version,
+        as_of_ms=version,
+        event_id=EVENT,
+        book="IN_PLAY",
+        currency=currency,
+        open_stake=100,
+        worst_case=worst,
+        lines=1,
+    )
+
+
+def now_of(item: Item) -> int:
+    return (
+        item.as_of_ms if isinstance(item, LineExposure | EventExposure) else item.received_time_ms
+    )
+
+
+def run(rules: SuspendRules, items: list[Item]) -> list[Command]:
+    return [c for item in items for c in rules.apply(item, now_of(item))]
+
+
+def brief(commands: list[Command]) -> list[tuple[str, str, str, str | None]]:
+    return [
+        ("suspend" if isinstance(c, MarketSuspend) else "resume", c.rule, c.event_id, c.line_id)
+        for c in commands
+    ]
+
+
+CFG = SuspendConfig()
+
+
+# --- config -----------------------------------------------------------------------------------
+
+
+def test_documented_defaults() -> None:
+    assert CFG.selection_liability["EUR"] == 500_000
+    assert CFG.hysteresis_bp == 2_000
+    assert CFG.alive_timeout_ms == 20_000
+    assert (CFG.velocity_max_move_bp, CFG.velocity_window_ms) == (3_000, 10_000)
+    assert CFG.data_lag_ms == 30_000
+    assert CFG.resume_below(500_000) == 400_000
+    assert SuspendConfig(hysteresis_bp=3_333).resume_below(10) == 7  # ceil(6.667)
+
+
+@pytest.mark.parametrize(
+    "changes", [{"hysteresis_bp": 10_000}, {"alive_timeout_ms": 0}, {"data_lag_ms": -1}]
+)
+def test_invalid_config_is_refused(changes: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="invalid SuspendConfig"):
+        SuspendConfig(**changes)  # type: ignore[arg-type]
+
+
+# --- liability --------------------------------------------------------------------------------
+
+S, M, E = "LIABILITY_SELECTION", "LIABILITY_MARKET", "LIABILITY_EVENT"
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        # selection liability: 500_000 suspends, 400_000 holds (band), 399_999 resumes
+        (
+            [line_exposure(1, 0, 499_999), line_exposure(2, 0, 500_000)],
+            [("suspend", S, EVENT, LINE)],
+        ),
+        (
+            [line_exposure(1, 0, 600_000), line_exposure(2, 0, 400_000)],
+            [("suspend", S, EVENT, LINE)],
+        ),
+        (
+            [line_exposure(1, 0, 600_000), line_exposure(2, 0, 399_999)],
+            [("suspend", S, EVENT, LINE), ("resume", S, EVENT, LINE)],
+        ),
+        # market worst case: 1_500_000 suspends, below 1_200_000 resumes
+        (
+            [line_exposure(1, 1_500_000), line_exposure(2, 1_199_999)],
+            [("suspend", M, EVENT, LINE), ("resume", M, EVENT, LINE)],
+        ),
+        # both at once: one suspend per rule, one resume per rule
+        (
+            [line_exposure(1, 2_000_000, 700_000), line_exposure(2, 0, 0)],
+            [
+                ("suspend", S, EVENT, LINE),
+                ("suspend", M, EVENT, LINE),
+                ("resume", S, EVENT, LINE),
+                ("resume", M, EVENT, LINE),
+            ],
+        ),
+        # event worst case: the whole event (line None)
+        (
+            [event_exposure(1, 5_000_000), event_exposure(2, 4_000_000), event_exposure(3, 1)],
+            [("suspend", E, EVENT, None), ("resume", E, EVENT, None)],
+        ),
+        # a currency without a threshold is not checked
+        ([line_exposure(1, 10**12, 10**12, currency="XYZ"), event_exposure(1, 10**12, "XYZ")], []),
+        # an older version is ignored
+        ([line_exposure(5, 2_000_000), line_exposure(4, 0)], [("suspend", M, EVENT, LINE)]),
+    ],
+)
+def test_liability_rules(items: list[Item], expected: list[tuple[str, ...]]) -> None:
+    assert brief(run(SuspendRules(CFG), items)) == expected
+
+
+def test_liability_books_and_currencies_hold_separately() -> None:
+    rules = SuspendRules(CFG)
+    items: list[Item] = [
+        line_exposure(1, 1_600_000, book="IN_PLAY"),
+        line_exposure(1, 1_600_000, book="PRE_MATCH"),
+        line_exposure(2, 0, book="IN_PLAY"),
+    ]
+    assert brief(run(rules, items)) == [("suspend", M, EVENT, LINE)]
+    assert brief(run(rules, [line_exposure(2, 0, book="PRE_MATCH")])) == [
+        ("resume", M, EVENT, LINE)
+    ]
+
+
+def test_liability_values_are_the_figures_that_fired() -> None:
+    (suspend,) = SuspendRules(CFG).apply(line_exposure(1, 1_700_000), 7)
+    assert suspend.values == {
+        "liability": 1_700_000,
+        "threshold": 1_500_000,
+        "resume_below": 1_200_000,
+    }
+    assert (suspend.as_of_ms, suspend.version, suspend.tenant_id) == (7, 1, TENANT)
+
+
+@given(st.lists(st.integers(400_000, 2_000_000), max_size=60))
+def test_hysteresis_band_prevents_flapping(series: list[int]) -> None:
+    """Selection liability moving anywhere above the resume level: at most one suspend."""
+    rules = SuspendRules(CFG)
+    out = run(rules, [line_exposure(v, 0, top) for v, top in enumerate(series, 1)])
+    assert all(isinstance(c, MarketSuspend) for c in out)
+    assert len(out) <= 1
+    assert len(out) == (1 if any(top >= 500_000 for top in series) else 0)
+
+
+# --- provider down ----------------------------------------------------------------------------
+
+P = "PROVIDER_DOWN"
+
+
+def test_provider_down_suspends_every_event_seen_and_alive_resumes() -> None:
+    rules = SuspendRules(CFG)
+    seen: list[Item] = [line_odds(1_000, event="e1"), bet_stop(1_100, event="e2")]
+    run(rules, seen)
+    down = rules.apply(health(2_000, "DOWN", subscribed=None), 2_000)
+    assert brief(down) == [("suspend", P, "e1", None), ("suspend", P, "e2", None)]
+    assert down[0].command_id == f"{P}:{TENANT}:e1:*:suspend:2000"
+    assert rules.apply(line_odds(2_100, event="e3"), 2_100)[0].event_id == "e3"  # seen while down
+    up = rules.apply(health(3_000), 3_000)
+    assert brief(up) == [("resume", P, e, None) for e in ("e1", "e2", "e3")]
+
+
+@pytest.mark.parametrize(
+    ("state", "subscribed", "suspends"),
+    [
+        ("DOWN", None, True),
+        ("LAGGING", None, True),
+        ("ALIVE", False, True),
+        ("ALIVE", True, False),
+        ("ALIVE", None, False),
+        ("SNAPSHOT_COMPLETE", None, False),
+        ("ERROR", None, False),
+    ],
+)
+def test_provider_health_states(
+    state: HealthState, subscribed: bool | None, suspends: bool
+) -> None:
+    rules = SuspendRules(CFG)
+    rules.apply(line_odds(1_000), 1_000)
+    out = rules.apply(health(2_000, state, subscribed=subscribed), 2_000)
+    assert brief(out) == ([("suspend", P, EVENT, None)] if suspends else [])
+
+
+def test_betfair_lagging_keys_events_without_id_by_market() -> None:
+    rules = SuspendRules(CFG)
+    rules.apply(back_odds(1_000, 20_000, market="1.99"), 1_000)
+    out = rules.apply(health(2_000, "LAGGING", "stream", None, provider="betfair"), 2_000)
+    assert brief(out) == [("suspend", P, "1.99", None)]
+    assert rules.apply(health(2_100, "LAGGING", "stream", None, provider="betfair"), 2_100) == []
+
+
+def test_one_producer_alive_does_not_resume_while_another_is_down() -> None:
+    rules = SuspendRules(CFG)
+    rules.apply(line_odds(1_000), 1_000)
+    assert len(rules.apply(health(2_000, "DOWN", producer="1"), 2_000)) == 1
+    assert rules.apply(health(2_000, "DOWN", producer="3"), 2_000) == []
+    assert rules.apply(health(3_000, producer="1"), 3_000) == []
+    assert brief(rules.apply(health(3_000, producer="3"), 3_000)) == [("resume", P, EVENT, None)]
+
+
+def test_alive_timeout_via_next_deadline_and_on_time() -> None:
+    rules = SuspendRules(CFG)
+    assert rules.next_deadline() is None
+    rules.apply(line_odds(500), 500)
+    rules.apply(health(1_000), 1_000)
+    assert rules.next_deadline() == 21_000
+    rules.apply(health(11_000), 11_500)  # a newer alive moves the deadline
+    assert rules.next_deadline() == 31_000
+    assert rules.on_time(30_999) == []
+    out = rules.on_time(31_500)
+    assert brief(out) == [("suspend", P, EVENT, None)]
+    assert out[0].command_id == f"{P}:{TENANT}:{EVENT}:*:suspend:31000"  # the deadline
+    assert out[0].values == {"last_alive_ms": 11_000, "timeout_ms": 20_000}
+    assert rules.next_deadline() is None
+    assert rules.on_time(40_000) == []
+    stale = health(35_000, received=56_000)  # its own deadline (55_000) has passed: no resume
+    assert rules.apply(stale, 56_000) == []
+    assert brief(rules.apply(health(60_000), 60_000)) == [("resume", P, EVENT, None)]
+    assert rules.next_deadline() == 80_000
+
+
+def test_a_timer_due_before_an_input_fires_first_inside_apply() -> None:
+    rules = SuspendRules(CFG)
+    run(rules, [line_odds(0), health(0)])
+    out = rules.apply(health(30_000), 30_000)  # on_time(20_000) never called
+    assert brief(out) == [("suspend", P, EVENT, None), ("resume", P, EVENT, None)]
+    assert [c.as_of_ms for c in out] == [20_000, 30_000]
+
+
+# --- bet stop ---------------------------------------------------------------------------------
+
+B = "PROVIDER_BET_STOP"
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        ([bet_stop(1)], ["suspend"]),
+        ([bet_stop(1), bet_stop(2)], ["suspend"]),
+        ([bet_stop(1), line_odds(2, status="SUSPENDED")], ["suspend"]),
+        ([bet_stop(1), line_odds(2, status="OPEN")], ["suspend", "resume"]),
+        ([bet_stop(1), lifecycle(2, "RESUMED")], ["suspend", "resume"]),
+        ([lifecycle(1, "SUSPENDED"), lifecycle(2, "RESUMED")], ["suspend", "resume"]),
+        ([lifecycle(1, "SUSPENDED"), line_odds(2, status="OPEN")], ["suspend"]),
+        ([bet_stop(1), lifecycle(2, "SUSPENDED"), line_odds(3)], ["suspend"]),
+        ([bet_stop(1), lifecycle(2, "SUSPENDED"), lifecycle(3, "RESUMED")], ["suspend", "resume"]),
+        ([line_odds(1, status="OPEN"), lifecycle(2, "RESUMED"), lifecycle(3, "FINISHED")], []),
+        ([bet_stop(1, event="other"), line_odds(2, status="OPEN")], ["suspend"]),
+    ],
+)
+def test_bet_stop(items: list[Item], expected: list[str]) -> None:
+    out = run(SuspendRules(CFG), items)
+    assert [a for a, *_ in brief(out)] == expected
+    assert all(c.rule == B and c.line_id is None for c in out)
+
+
+# --- odds velocity ----------------------------------------------------------------------------
+
+V = "ODDS_VELOCITY"
+
+
+@pytest.mark.parametrize(
+    ("series", "suspends"),
+    [
+        ([(0, 20_000), (5_000, 26_000)], True),  # +30 % in 5 s
+        ([(0, 20_000), (5_000, 25_999)], False),  # just under 30 %
+        ([(0, 20_000), (10_000, 14_000)], True),  # -30 % exactly at the window's edge
+        ([(0, 20_000), (10_001, 30_000)], False),  # outside the window
+        ([(0, 20_000), (4_000, 23_000), (8_000, 26_000)], True),  # cumulative within window
+        ([(0, 20_000), (6_000, 23_000), (12_000, 26_000)], False),  # slow drift
+        ([(0, 20_000), (1_000, None), (2_000, 20_000)], False),  # no price is no sample
+        ([(5_000, 20_000), (1_000, 40_000)], False),  # out of order: ignored
+    ],
+)
+def test_odds_velocity(series: list[tuple[int, int | None]], suspends: bool) -> None:
+    out = run(SuspendRules(CFG), [line_odds(at, odds) for at, odds in series])
+    assert brief(out) == ([("suspend", V, EVENT, LINE)] if suspends else [])
+
+
+def test_odds_velocity_resumes_a_window_after_the_last_breach() -> None:
+    rules = SuspendRules(CFG)
+    run(rules, [line_odds(0, 20_000), line_odds(1_000, 30_000)])
+    assert rules.next_deadline() == 11_000
+    assert rules.apply(line_odds(6_000, 45_000), 6_000) == []  # another breach: extends
+    assert rules.next_deadline() == 16_000
+    assert rules.on_time(15_999) == []
+    out = rules.on_time(16_000)
+    assert brief(out) == [("resume", V, EVENT, LINE)]
+    assert out[0].values == {"window_ms": 10_000}
+    assert rules.next_deadline() is None
+
+
+def test_exchange_best_back_velocity_keys_the_market() -> None:
+    out = run(SuspendRules(CFG), [back_odds(0, 30_000), back_odds(2_000, 20_000)])
+    assert brief(out) == [("suspend", V, "1.234", "1.234")]
+    assert out[0].values["move_bp"] == 3_333
+    assert out[0].values["previous_odds"] == 30_000
+
+
+# --- data lag ---------------------------------------------------------------------------------
+
+D = "DATA_LAG"
+
+
+def test_data_lag_suspends_and_clears_below_half() -> None:
+    rules = SuspendRules(CFG)
+    rules.apply(line_odds(0, event="e1"), 0)
+    assert rules.apply(line_odds(1_000, event="e1", received=31_000), 31_000) == []  # = limit
+    out = rules.apply(line_odds(2_000, event="e1", received=32_001), 32_001)
+    assert brief(out) == [("suspend", D, "e1", None)]
+    assert out[0].values == {"lag_ms": 30_001, "threshold_ms": 30_000}
+    out = rules.apply(line_odds(3_000, event="e2", received=33_100), 33_100)  # still lagging
+    assert brief(out) == [("suspend", D, "e2", None)]
+    assert rules.apply(line_odds(20_000, event="e1", received=35_000), 35_000) == []  # 15_000
+    out = rules.apply(line_odds(25_000, event="e3", received=39_999), 39_999)  # 14_999
+    assert brief(out) == [("resume", D, "e1", None), ("resume", D, "e2", None)]
+
+
+def test_data_lag_is_per_provider() -> None:
+    rules = SuspendRules(CFG)
+    run(rules, [line_odds(0), back_odds(0, 20_000)])
+    lagging = back_odds(1_000, 20_000, received=40_000)
+    assert brief(rules.apply(lagging, 40_000)) == [("suspend", D, "1.234", None)]
+
+
+# --- several rules on one market --------------------------------------------------------------
+
+
+def test_each_rule_suspends_and_resumes_on_its_own() -> None:
+    rules = SuspendRules(CFG)
+    out = run(rules, [line_odds(0), bet_stop(1), health(2, "DOWN")])
+    assert brief(out) == [("suspend", B, EVENT, None), ("suspend", P, EVENT, None)]
+    assert brief(rules.apply(line_odds(3), 3)) == [("resume", B, EVENT, None)]
+    assert brief(rules.apply(health(4), 4)) == [("resume", P, EVENT, None)]
+    assert rules.held() == {}
+
+
+# --- determinism, replay, idempotence ---------------------------------------------------------
+
+
+CHANGES: tuple[EventChange, ...] = ("SUSPENDED", "RESUMED")
+STATES: tuple[HealthState, ...] = ("ALIVE", "DOWN", "LAGGING")
+
+
+def _script_item(kind: int, at: int, value: int) -> Item:
+    builders: list[Item] = [
+        line_odds(at, 15_000 + value * 1_000, event=f"e{value % 2}"),
+        back_odds(at, 15_000 + value * 1_000),
+        bet_stop(at, event=f"e{value % 2}"),
+        lifecycle(at, CHANGES[value % 2], event=f"e{value % 2}"),
+        health(at, STATES[value % 3], producer=str(value % 2)),
+        health(at, subscribed=value % 2 == 0),
+        line_exposure(at, value * 200_000, value * 80_000),
+        event_exposure(at, value * 700_000),
+        line_odds(at, 20_000, event=f"e{value % 2}", received=at + value * 6_000),
+    ]
+    return builders[kind]
+
+
+def _script(steps: list[tuple[int, int, int]]) -> list[Item]:
+    at, out = 1, []
+    for kind, delta, value in steps:
+        at += delta
+        out.append(_script_item(kind, at, value))
+    return out
+
+
+END = 10**12  # a time after every deadline
+scripts = st.lists(
+    st.tuples(st.integers(0, 8), st.integers(0, 6_000), st.integers(0, 10)), max_size=40
+).map(_script)
+
+
+@given(scripts, st.integers(0, 40))
+def test_replay_from_a_pickled_copy_yields_the_same_commands(script: list[Item], cut: int) -> None:
+    rules = SuspendRules(CFG)
+    run(rules, script[:cut])
+    copy: SuspendRules = pickle.loads(pickle.dumps(rules))  # noqa: S301 - our own snapshot
+    first = run(rules, script[cut:]) + rules.on_time(END)
+    second = run(copy, script[cut:]) + copy.on_time(END)
+    assert first == second
+    assert copy.held() == rules.held()
+
+
+@given(scripts)
+def test_the_same_input_twice_emits_nothing_new(script: list[Item]) -> None:
+    rules = SuspendRules(CFG)
+    for item in script:
+        rules.apply(item, now_of(item))
+        assert rules.apply(item, now_of(item)) == []
+
+
+@given(scripts, st.lists(st.integers(0, 120_000), max_size=10))
+def test_commands_do_not_depend_on_when_on_time_is_called(
+    script: list[Item], ticks: list[int]
+) -> None:
+    rules = SuspendRules(CFG)
+    plain = run(rules, script) + rules.on_time(END)
+    rules, ticked = SuspendRules(CFG), []
+    pending = sorted(ticks)
+    for item in script:
+        while pending and pending[0] <= now_of(item):
+            ticked += rules.on_time(pending.pop(0))
+        ticked += rules.apply(item, now_of(item))
+    assert ticked + rules.on_time(END) == plain
+
+
+@given(scripts)
+def test_commands_alternate_per_rule_and_market(script: list[Item]) -> None:
+    """Suspend, resume, suspend, ... per (rule, event, line), with versions 1, 2, 3, ..."""
+    state: dict[tuple[str, str, str | None], int] = {}
+    rules = SuspendRules(CFG)
+    for c in run(rules, script) + rules.on_time(END):
+        key = (c.rule, c.event_id, c.line_id)
+        version = state.get(key, 0) + 1
+        assert c.version == version
+        assert isinstance(c, MarketSuspend) == (version % 2 == 1)
+        state[key] = version
+        action = "suspend" if isinstance(c, MarketSuspend) else "resume"
+        line = c.line_id or "*"
+        assert c.command_id == f"{c.rule}:{TENANT}:{c.event_id}:{line}:{action}:{c.as_of_ms}"
+
+
+def test_command_ids_are_deterministic_across_instances() -> None:
+    items: list[Item] = [
+        line_odds(0),
+        bet_stop(1),
+        line_exposure(2, 2_000_000, 600_000),
+        health(3, "DOWN"),
+        line_odds(5_000, 40_000),
+    ]
+    first = [c.command_id for c in run(SuspendRules(CFG), items)]
+    assert first == [c.command_id for c in run(SuspendRules(CFG), items)]
+    assert first == [
+        f"{B}:{TENANT}:{EVENT}:*:suspend:1",
+        f"{S}:{TENANT}:{EVENT}:{LINE}:suspend:2",
+        f"{M}:{TENANT}:{EVENT}:{LINE}:suspend:2",
+        f"{P}:{TENANT}:{EVENT}:*:suspend:3",
+        f"{B}:{TENANT}:{EVENT}:*:resume:5000",
+        f"{V}:{TENANT}:{EVENT}:{LINE}:suspend:5000",
+    ]
+
+
+def test_commands_round_trip_through_the_risk_codec() -> None:
+    out = run(SuspendRules(CFG), [line_odds(0), bet_stop(1), line_odds(2)])
+    assert [RISK_DECODER.decode(RISK_ENCODER.encode(c)) for c in out] == out
+
+
+def test_market_status_tracks_events_for_provider_down() -> None:
+    rules = SuspendRules(CFG)
+    status = MarketStatusChanged(
+        **common(0, provider="betfair"),
+        event_id=None,
+        market_id="1.5",
+        status="OPEN",
+        in_play=False,
+        previous_status=None,
+    )
+    rules.apply(status, 0)
+    out = rules.apply(health(1, "DOWN", "stream", None, provider="betfair"), 1)
+    assert brief(out) == [("suspend", P, "1.5", None)]

@@ -1,0 +1,47 @@
+"""Where risk records go: their topic, message key and Redis key."""
+
+from __future__ import annotations
+
+from connectors.records import OutRecord
+from schemas.risk import (
+    RISK_ENCODER,
+    EventExposure,
+    LimitBreach,
+    LineExposure,
+    MarketResume,
+    MarketSuspend,
+    PlayerExposure,
+    RiskRecord,
+    RoundExposure,
+)
+from wagerflow.topics import EXPOSURE, LIMIT_BREACH, MARKET_CONTROL, Topics
+
+
+def record_key(record: RiskRecord) -> str:
+    """The compaction key of an exposure (the latest per key is the state), or the ordering
+    key of a command or breach."""
+    t = record.tenant_id
+    if isinstance(record, LineExposure):
+        return f"{t}:line:{record.event_id}:{record.line_id}:{record.book}:{record.currency}"
+    if isinstance(record, EventExposure):
+        return f"{t}:event:{record.event_id}:{record.book}:{record.currency}"
+    if isinstance(record, PlayerExposure):
+        return (
+            f"{t}:player:{record.player_id}:{record.event_id}:{record.line_id}:"
+            f"{record.selection_id}:{record.currency}"
+        )
+    if isinstance(record, RoundExposure):
+        return f"{t}:round:{record.provider_id}:{record.round_id}:{record.currency}"
+    if isinstance(record, LimitBreach):
+        return f"{t}:bet:{record.bet_id}"
+    return f"{t}:market:{record.event_id}:{record.line_id or '*'}"
+
+
+def risk_record(record: RiskRecord, topics: Topics) -> OutRecord:
+    if isinstance(record, MarketSuspend | MarketResume):
+        topic = MARKET_CONTROL
+    elif isinstance(record, LimitBreach):
+        topic = LIMIT_BREACH
+    else:
+        topic = EXPOSURE
+    return OutRecord(topics.name(topic), record_key(record).encode(), RISK_ENCODER.encode(record))
