@@ -24,6 +24,7 @@ import time
 import uuid
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from bytewax.testing import run_main
@@ -68,6 +69,7 @@ def bet_line(n: int, rnd: random.Random, at_ms: int) -> bytes:
             "selectionId": rnd.choice(SELECTIONS),
             "stake": {"amount": stake, "currency": "EUR"},
             "acceptedOdds": odds,
+            "potentialPayout": str((Decimal(stake) * Decimal(odds)).quantize(Decimal("0.01"))),
             "playerId": f"p{rnd.randrange(5000)}",
         },
         separators=(",", ":"),

@@ -12,6 +12,9 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
+from schemas.risk import RISK_DECODER
+from wagerflow.risk.outputs import record_key
+
 WAGERFLOW = [sys.executable, "-m", "wagerflow.cli"]
 
 
@@ -87,3 +90,21 @@ def consume_all(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes]]:
             pending.discard(part)
     consumer.close()
     return out
+
+
+def final_exposures(records: list[bytes]) -> dict[str, dict[str, Any]]:
+    """The latest open exposure per key (what a compacted topic keeps), without version and
+    as_of. A key whose exposure ended at zero is the same as a key never opened: whether a bet
+    was seen before or after its line settled changes what was emitted on the way, not the end."""
+    latest: dict[str, tuple[int, dict[str, Any]]] = {}
+    for raw in records:
+        record = RISK_DECODER.decode(raw)
+        if not str(record.__struct_config__.tag).startswith("exposure."):
+            continue
+        key = record_key(record)
+        held = latest.get(key)
+        if held is None or record.version >= held[0]:
+            body = json.loads(raw)
+            del body["version"], body["as_of_ms"]
+            latest[key] = (record.version, body)
+    return {k: v for k, (_, v) in latest.items() if v.get("open_stake", 0) != 0}

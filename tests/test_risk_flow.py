@@ -6,21 +6,18 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
 from confluent_kafka import Producer
 
 from connectors.kafka_admin import ensure_topics
-from schemas.risk import RISK_DECODER
-from tests.flowproc import Deployment, consume_all
+from tests.flowproc import Deployment, consume_all, final_exposures
 from wagerflow import samples_bridge
 from wagerflow.devenv.services import DevServices
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.producer import message_key
-from wagerflow.replay import replay
-from wagerflow.risk.outputs import record_key
+from wagerflow.replay import message_time, replay
 
 CTX = NormalizeContext("t1", "GBP")
 
@@ -31,24 +28,6 @@ def _feed(tmp: Path) -> Path:
     cut = len(lines) * 3 // 5  # stop mid-stream: some bets are still open at the end
     path.write_bytes(b"\n".join(lines[:cut]) + b"\n")
     return path
-
-
-def _final(records: list[bytes]) -> dict[str, dict[str, Any]]:
-    """The latest open exposure per key (what a compacted topic keeps), without version and
-    as_of. A key whose exposure ended at zero is the same as a key never opened: whether a bet
-    was seen before or after its line settled changes what was emitted on the way, not the end."""
-    latest: dict[str, tuple[int, dict[str, Any]]] = {}
-    for raw in records:
-        record = RISK_DECODER.decode(raw)
-        if not str(record.__struct_config__.tag).startswith("exposure."):
-            continue
-        key = record_key(record)
-        held = latest.get(key)
-        if held is None or record.version >= held[0]:
-            body = json.loads(raw)
-            del body["version"], body["as_of_ms"]
-            latest[key] = (record.version, body)
-    return {k: v for k, (_, v) in latest.items() if v.get("open_stake", 0) != 0}
 
 
 def test_replay_is_byte_identical_whatever_the_batching(tmp_path: Path) -> None:
@@ -63,7 +42,7 @@ def test_replay_is_byte_identical_whatever_the_batching(tmp_path: Path) -> None:
     assert len(exposure) > 50
     lines = [json.loads(x) for x in exposure if b'"exposure.line"' in x]
     assert any(x["open_stake"] > 0 and x["selections"] for x in lines)
-    finals = _final(exposure)
+    finals = final_exposures(exposure)
     assert any(v["type"] == "exposure.line" for v in finals.values())
     assert any(v["type"] == "exposure.event" and v["worst_case"] != 0 for v in finals.values())
     summary = json.loads(outputs[0]["summary.json"])
@@ -79,7 +58,7 @@ def test_flow_final_exposures_equal_the_replay(
     feed = _feed(tmp_path)
     reference = tmp_path / "replayed"
     replay([("generic", feed)], reference, CTX, None, say=lambda _: None)
-    expected = _final((reference / "exposure.jsonl").read_bytes().splitlines())
+    expected = final_exposures((reference / "exposure.jsonl").read_bytes().splitlines())
 
     url = dev_services.redis_url.rsplit("/", 1)[0] + "/6"
     redis.Redis.from_url(url).flushdb()
@@ -90,9 +69,20 @@ def test_flow_final_exposures_equal_the_replay(
     ensure_topics(dep.bootstrap, [raw], partitions=partitions)
     producer = Producer({"bootstrap.servers": dep.bootstrap, "enable.idempotence": True})
     for line in feed.read_bytes().splitlines():
-        producer.produce(raw, line, message_key("generic", line))
+        # received at the message's own time, as the replay assumes: no data lag either way
+        at = message_time("generic", line)
+        producer.produce(raw, line, message_key("generic", line), timestamp=at)
     assert producer.flush(30) == 0
     done = dep.cli("run", "--stop-at-end", "--epoch-seconds", "0.5", "--workers", str(workers))
     assert done.returncode == 0, done.stderr
-    got = _final([v for _, v in consume_all(dep.bootstrap, f"{dep.prefix}exposure")])
+    got = final_exposures([v for _, v in consume_all(dep.bootstrap, f"{dep.prefix}exposure")])
     assert got == expected
+    commands = {
+        json.loads(v)["command_id"]
+        for _, v in consume_all(dep.bootstrap, f"{dep.prefix}market.control")
+    }
+    replayed = {
+        json.loads(x)["command_id"]
+        for x in (reference / "market.control.jsonl").read_bytes().splitlines()
+    }
+    assert replayed and commands == replayed
