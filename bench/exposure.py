@@ -50,6 +50,8 @@ from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.topics import Topics
 
 PARTITIONS = 4
+WARM_UP_MS = 3_000
+"""Bets of the first seconds are not measured: the flow may still be connecting."""
 EVENTS = 200
 SELECTIONS = ("1", "X", "2")
 
@@ -141,8 +143,11 @@ def flow_run(bootstrap: str, topic: str, topics: Topics) -> float:
     return time.perf_counter() - start
 
 
-def latency(home: Path, bootstrap: str, redis_url: str, rate: float, seconds: float) -> list[float]:
-    """Run ``wagerflow run`` live, produce bets at ``rate``/s, return latencies in ms."""
+def latency(
+    home: Path, bootstrap: str, redis_url: str, rate: float, seconds: float, epoch_s: float
+) -> list[float]:
+    """Run ``wagerflow run`` live, produce bets at ``rate``/s, return the latencies in ms of
+    the exposure updates of bets produced after the warm-up."""
     prefix = f"lat{uuid.uuid4().hex[:6]}."
     topics = Topics(prefix)
     env = dict(
@@ -154,7 +159,15 @@ def latency(home: Path, bootstrap: str, redis_url: str, rate: float, seconds: fl
         WAGERFLOW_TENANT="bench",
     )
     flow = subprocess.Popen(
-        [sys.executable, "-m", "wagerflow.cli", "run", "--no-recovery", "--epoch-seconds", "0.2"],
+        [
+            sys.executable,
+            "-m",
+            "wagerflow.cli",
+            "run",
+            "--no-recovery",
+            "--epoch-seconds",
+            str(epoch_s),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -165,6 +178,7 @@ def latency(home: Path, bootstrap: str, redis_url: str, rate: float, seconds: fl
         producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 1})
         rnd = random.Random(7)
         start = time.monotonic()
+        measured_from = time.time_ns() // 1_000_000 + WARM_UP_MS
         n = 0
         while (elapsed := time.monotonic() - start) < seconds:
             while n < elapsed * rate:
@@ -187,7 +201,8 @@ def latency(home: Path, bootstrap: str, redis_url: str, rate: float, seconds: fl
         if msg.error() or b'"exposure.line"' not in (msg.value() or b""):
             continue
         as_of = json.loads(msg.value() or b"{}")["as_of_ms"]
-        out.append(float(msg.timestamp()[1] - as_of))
+        if as_of >= measured_from:
+            out.append(float(msg.timestamp()[1] - as_of))
     consumer.close()
     return out
 
@@ -204,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bets", type=int, default=30_000)
     parser.add_argument("--rate-fraction", type=float, default=0.5, help="of the flow's rate")
     parser.add_argument("--seconds", type=float, default=20.0, help="latency run length")
+    parser.add_argument(
+        "--epoch-seconds",
+        type=float,
+        default=0.2,
+        help="the live flow's epoch: each stateful step holds items until their epoch closes",
+    )
     args = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="wagerflow-bench-"))
     print(f"starting Kafka and Redis under {home} …", file=sys.stderr)
@@ -226,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         flow_rate = len(lines) / timings["flow"]
         rate = flow_rate * args.rate_fraction
         print(f"latency run at {rate:,.0f} bets/s for {args.seconds:.0f}s …", file=sys.stderr)
-        lat = latency(home, svc.kafka_bootstrap, svc.redis_url, rate, args.seconds)
+        lat = latency(
+            home, svc.kafka_bootstrap, svc.redis_url, rate, args.seconds, args.epoch_seconds
+        )
     finally:
         services.down(home)
     print("\n| measure | plain loop | flow | flow / plain |")

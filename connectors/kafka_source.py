@@ -43,7 +43,8 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
     def next_batch(self) -> list[RawBatch]:
         if self._at_end:
             raise StopIteration
-        msgs = self._consumer.consume(self._batch_size, 0.05)
+        # a short wait: Bytewax polls every partition in turn, so a long one delays the others
+        msgs = self._consumer.consume(self._batch_size, 0.001)
         offsets: list[int] = []
         values: list[bytes] = []
         stamps: list[int] = []
@@ -119,7 +120,7 @@ class KafkaSource(FixedPartitionedSource[RawBatch, int]):
                 "group.id": f"wagerflow-{step_id}",
                 "enable.auto.commit": False,
                 "enable.partition.eof": True,
-                "fetch.wait.max.ms": 50,
+                "fetch.wait.max.ms": 10,
             }
         )
         start = OFFSET_BEGINNING if resume_state is None else resume_state

@@ -90,3 +90,25 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     assert done.returncode == 0
     for command in ("demo", "run", "dev", "migrate", "produce", "sql"):
         assert command in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("feed", "fragment"),
+    [("nosuch=x.jsonl", "feeds are PROVIDER=FILE"), ("generic=/no/such/file", "no such feed file")],
+)
+def test_replay_argument_mistakes_are_one_line(tmp_path: Path, feed: str, fragment: str) -> None:
+    done = wagerflow("replay", feed, "-o", str(tmp_path / "out"), home=tmp_path)
+    assert fragment in _one_error_line(done)
+
+
+def test_replay_writes_every_stream_and_a_summary(tmp_path: Path) -> None:
+    from wagerflow import samples_bridge
+
+    feed = tmp_path / "generic.lines"
+    feed.write_bytes(b"\n".join(samples_bridge.generic_lines(2, 2)) + b"\n")
+    out = tmp_path / "out"
+    done = wagerflow("replay", f"generic={feed}", "-o", str(out), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "replayed" in done.stdout and "suspensions by rule" in done.stdout
+    names = {p.name for p in out.iterdir()}
+    assert {"exposure.jsonl", "norm.bets.jsonl", "summary.json"} <= names
