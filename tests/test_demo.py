@@ -42,6 +42,7 @@ def test_demo_on_the_recordings_reports_the_recorded_winners(
     assert "1.197931750: winner(s) 37947503  (Redis agrees)" in done.stdout
     assert "Betfair markets seen  3" in done.stdout
     assert "DLQ entries           0" in done.stdout
+    assert re.search(r"^  exposure updates +[1-9]", done.stdout, re.MULTILINE)
     for provider in ("betfair", "uof", "generic", "live", "hub88", "evolution", "pragmatic"):
         assert re.search(rf"^    {provider} +[1-9]", done.stdout, re.MULTILINE), provider
 

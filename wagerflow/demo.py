@@ -7,6 +7,7 @@ redis-server) and ClickHouse (the embedded chdb engine under ``<home>/demo``), t
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -15,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from connectors import clickhouse
+from connectors.redis_exposure import ranking_key
 from connectors.redis_store import connect as redis_connect
 from connectors.redis_store import market_key
 from schemas.state import STATE_DECODER
@@ -35,6 +37,10 @@ class DemoSummary:
     settled: dict[str, list[str]]
     redis_winners: dict[str, list[str]]
     per_provider: dict[str, int]
+    exposure_updates: int
+    commands: dict[str, int]
+    breaches: int
+    largest: list[tuple[str, int]]
     dlq: int
     out_dir: Path
     clickhouse_dsn: str
@@ -156,7 +162,16 @@ def _summarize(
     for market in settled:
         raw = r.hget(market_key(settings.tenant, "betfair", market), "state")
         redis_winners[market] = STATE_DECODER.decode(raw).winners if raw else []
+    ranked = r.zrevrange(ranking_key(settings.tenant), 0, 2, withscores=True)
+    largest = [(key.decode().split("}:", 1)[-1], int(score)) for key, score in ranked]
     r.close()
+    topics = settings.topics
+    commands: dict[str, int] = {}
+    control = out_dir / f"{topics.name('market.control')}.jsonl"
+    if control.exists():
+        for line in control.read_bytes().splitlines():
+            kind = json.loads(line)["type"]
+            commands[kind] = commands.get(kind, 0) + 1
     return DemoSummary(
         feeds=feeds,
         feed_kinds=kinds,
@@ -166,6 +181,10 @@ def _summarize(
         settled=settled,
         redis_winners=redis_winners,
         per_provider=per_provider,
+        exposure_updates=_count_lines(out_dir / f"{topics.name('exposure')}.jsonl"),
+        commands=commands,
+        breaches=_count_lines(out_dir / f"{topics.name('limit.breach')}.jsonl"),
+        largest=largest,
         dlq=_count_lines(out_dir / f"{settings.topics.dlq}.jsonl"),
         out_dir=out_dir,
         clickhouse_dsn=settings.clickhouse_dsn,
@@ -188,6 +207,15 @@ def render(summary: DemoSummary) -> str:
         lines.append(f"    {market}: winner(s) {', '.join(winners) or 'none'}  ({agree})")
     lines.append("  normalized events per provider")
     lines += [f"    {p:<12} {n}" for p, n in summary.per_provider.items()]
+    lines += [
+        f"  exposure updates      {summary.exposure_updates}",
+        "  market control        "
+        + (", ".join(f"{k} {n}" for k, n in sorted(summary.commands.items())) or "none"),
+        f"  limit breaches        {summary.breaches}",
+    ]
+    if summary.largest:
+        lines.append("  largest open liabilities (minor units)")
+        lines += [f"    {key}  {value}" for key, value in summary.largest]
     lines += [
         f"  DLQ entries           {summary.dlq}",
         "  outputs",

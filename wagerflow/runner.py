@@ -20,7 +20,7 @@ from connectors.kafka_source import KafkaSource
 from connectors.redis_exposure import RedisExposureSink
 from connectors.redis_store import RedisStateSink
 from connectors.redis_store import connect as redis_connect
-from flows.normalize import Outputs, build_normalize_flow
+from flows.normalize import Outputs
 from flows.risk import RiskContext, build_pipeline_flow
 from wagerflow.config import Settings
 from wagerflow.errors import ConfigError
@@ -147,14 +147,16 @@ def run_kafka(
 
 
 def run_files(settings: Settings, feeds: list[tuple[str, Path]], out_dir: Path) -> None:
-    """Run the same flow over recorded ``(provider, file)`` feeds, writing topic files under
-    ``out_dir``."""
+    """Run the same flow (normalize and risk) over recorded ``(provider, file)`` feeds,
+    writing topic files under ``out_dir``."""
     redis_connect(settings.redis_url).close()
     prepare_clickhouse(settings)
-    flow = build_normalize_flow(
+    flow = build_pipeline_flow(
         FileSource(feeds),
         _outputs(settings, JsonlSink(out_dir)),
+        RedisExposureSink(settings.redis_url),
         normalize_context(settings),
+        risk_context(None, live=False),
         settings.topics,
     )
     run_main(flow, epoch_interval=timedelta(seconds=1))
