@@ -49,12 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     _common(demo)
 
-    run = sub.add_parser("run", help="run the normalize flow on Kafka (recovery on by default)")
+    run = sub.add_parser(
+        "run", help="run the dataflow (normalize and risk) on Kafka; recovery on by default"
+    )
     run.add_argument(
         "--stop-at-end", action="store_true", help="stop at the end of the raw topics (replays)"
     )
     run.add_argument("--no-recovery", action="store_true", help="run without Bytewax recovery")
-    run.add_argument("--recovery-dir", type=Path, help="recovery store [HOME/recovery/normalize]")
+    run.add_argument("--recovery-dir", type=Path, help="recovery store [HOME/recovery/wagerflow]")
     run.add_argument(
         "--epoch-seconds", type=float, default=1.0, help="snapshot interval (default 1.0)"
     )
@@ -150,10 +152,10 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.metrics:
         os.environ["BYTEWAX_DATAFLOW_API_ENABLED"] = "1"
     recovery = (
-        None if args.no_recovery else (args.recovery_dir or settings.recovery_dir / "normalize")
+        None if args.no_recovery else (args.recovery_dir or settings.recovery_dir / "wagerflow")
     )
     print(
-        f"wagerflow: normalize flow on {settings.kafka_bootstrap} "
+        f"wagerflow: normalize and risk on {settings.kafka_bootstrap} "
         f"(recovery: {recovery or 'off'}, tenant {settings.tenant})",
         file=sys.stderr,
     )
