@@ -11,12 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from wagerflow import datasets
 from wagerflow.devenv import services
 from wagerflow.errors import WagerflowError
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property tests share the machine with Kafka, Redis and flow processes: a slow example is load,
+# not a bug, so no per-example deadline (the assertions still run on every example).
+settings.register_profile("wagerflow", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("wagerflow")
 
 
 def _unavailable(reason: str) -> None:
