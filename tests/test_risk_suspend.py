@@ -593,3 +593,44 @@ def test_market_status_tracks_events_for_provider_down() -> None:
     rules.apply(status, 0)
     out = rules.apply(health(1, "DOWN", "stream", None, provider="betfair"), 1)
     assert brief(out) == [("suspend", P, "1.5", None)]
+
+
+def test_a_lagging_stream_is_released_by_its_first_message_published_after_the_lag() -> None:
+    from schemas.events import MarketStatusChanged, ProviderHealth
+
+    rules = SuspendRules(SuspendConfig())
+    where = SourceRef(topic="t", partition=0, offset=0)
+
+    def status(at: int) -> MarketStatusChanged:
+        return MarketStatusChanged(
+            tenant_id="t",
+            provider_id="betfair",
+            category="sport",
+            source=where,
+            event_time_ms=at,
+            received_time_ms=at,
+            dedup_key=f"s{at}",
+            event_id=None,
+            market_id="1.1",
+            status="OPEN",
+            in_play=False,
+            previous_status=None,
+        )
+
+    assert rules.apply(status(1_000), 1_000) == []
+    lag = ProviderHealth(
+        tenant_id="t",
+        provider_id="betfair",
+        category="sport",
+        source=where,
+        event_time_ms=2_000,
+        received_time_ms=2_000,
+        dedup_key="lag",
+        producer="stream",
+        state="LAGGING",
+    )
+    (suspend,) = rules.apply(lag, 2_000)
+    assert (suspend.__struct_config__.tag, suspend.rule) == ("market.suspend", "PROVIDER_DOWN")
+    assert rules.apply(status(1_500), 2_100) == []  # published before the lag: still lagging
+    (resume,) = rules.apply(status(2_500), 2_600)
+    assert (resume.__struct_config__.tag, resume.rule) == ("market.resume", "PROVIDER_DOWN")

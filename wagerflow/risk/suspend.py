@@ -35,8 +35,9 @@ Rules:
   False releases it if fresh: ``event_time_ms + alive_timeout_ms > now_ms``. A producer that
   has sent an ALIVE and sends none for ``alive_timeout_ms`` of event time (deadline: its newest
   ALIVE's ``event_time_ms + alive_timeout_ms``, compared to ``now_ms``) is down too, so a stale
-  ALIVE (delivered later than the timeout) keeps it down. Nothing but an ALIVE releases it: a
-  Betfair LAGGING (no ALIVE follows) holds until one does. Each
+  ALIVE (delivered later than the timeout) keeps it down. An ALIVE releases it; a LAGGING
+  (Betfair ``status: 503``, after which no ALIVE comes) is also released by the provider's first
+  odds or market message published after it: the stream has caught up. Each
   producer is a cause: the feed's messages do not name their producer, so one producer down
   suspends all of the provider's events. SNAPSHOT_COMPLETE and ERROR change nothing.
 - ``PROVIDER_BET_STOP`` (event): ``BettingStopped`` (whatever its ``groups``) and ``EventChanged``
@@ -126,6 +127,7 @@ class SuspendRules:
         self._down: dict[tuple[str, str], dict[str, str]] = {}  # -> producer -> state
         self._lagging: dict[tuple[str, str], int] = {}  # (tenant, provider) -> lag that fired
         self._last_alive: dict[tuple[str, str, str], int] = {}  # (tenant, provider, producer)
+        self._lagging_since: dict[tuple[str, str, str], int] = {}  # a LAGGING's event time
         self._alive_deadlines: dict[tuple[str, str, str], int] = {}
         self._odds: dict[tuple[str, str, str, str], list[tuple[int, int]]] = {}
         self._velocity_deadlines: dict[tuple[str, str, str], int] = {}  # (tenant, event, line)
@@ -294,6 +296,8 @@ class SuspendRules:
         producer = (h.tenant_id, h.provider_id, h.producer)
         if h.state in ("DOWN", "LAGGING"):
             values = {"event_time_ms": h.event_time_ms}
+            if h.state == "LAGGING":
+                self._lagging_since[producer] = h.event_time_ms
             self._producer_down(out, producer, h.state, now, values)
         elif h.state == "ALIVE":
             last = max(self._last_alive.get(producer, h.event_time_ms), h.event_time_ms)
@@ -323,7 +327,7 @@ class SuspendRules:
         if not down:
             del self._down[(tenant, provider)]
         reason = f"{provider} producer {producer} ALIVE"
-        values = {"last_alive_ms": self._last_alive[(tenant, provider, producer)]}
+        values = {"last_alive_ms": self._last_alive.get((tenant, provider, producer), 0)}
         cause = f"{provider}/{producer}"
         self._release_all(out, "PROVIDER_DOWN", tenant, cause, at, reason, values)
 
@@ -343,6 +347,15 @@ class SuspendRules:
             del self._lagging[(tenant, provider)]
             reason = f"{provider} data {lag} ms behind (< {limit} / 2)"
             self._release_all(out, "DATA_LAG", tenant, provider, now, reason, values)
+
+    def _caught_up(self, out: Out, e: NormalizedEvent, now: int) -> None:
+        """A lagging stream (Betfair ``status: 503``) has caught up once a message published
+        after the LAGGING arrives: its producers are up again."""
+        for who, since in list(self._lagging_since.items()):
+            if who[:2] == (e.tenant_id, e.provider_id) and e.event_time_ms > since:
+                del self._lagging_since[who]
+                if self._down.get(who[:2], {}).get(who[2]) == "LAGGING":
+                    self._producer_up(out, *who, now)
 
     def _see(self, out: Out, tenant: str, provider: str, event: str, now: int) -> None:
         """Track ``event`` as the provider's; hold it at once if the provider is down or late."""
@@ -374,6 +387,7 @@ class SuspendRules:
             assert isinstance(e, OddsChanged | MarketStatusChanged)
             event = e.market_id
         self._data_lag(out, e, now)  # before _see: a clearing lag never flaps
+        self._caught_up(out, e, now)
         self._see(out, tenant, provider, event, now)
         match e:
             case BettingStopped():
