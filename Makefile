@@ -14,14 +14,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-# redis-server (Debian) for the embedded Redis; Java 17 + Maven fetch and run Kafka.
+# The system packages the services need, from Debian when missing: redis-server (the embedded
+# Redis), a Java runtime and Maven (to fetch and run Kafka's jars).
+APT_PACKAGES := $(if $(shell command -v redis-server),,redis-server) \
+	$(if $(shell command -v java),,openjdk-17-jre-headless) \
+	$(if $(shell command -v mvn),,maven)
+
 system-deps:
-	@command -v redis-server >/dev/null || { \
-	  echo "installing redis-server (Debian package)…"; \
+	@if [ -n "$(strip $(APT_PACKAGES))" ]; then \
+	  echo "installing $(strip $(APT_PACKAGES)) (Debian packages)…"; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server >/dev/null; }
-	@command -v java >/dev/null || { echo "Java 17+ is required (apt-get install openjdk-17-jre-headless)"; exit 1; }
-	@command -v mvn >/dev/null || { echo "Maven is required to fetch Kafka's jars (apt-get install maven)"; exit 1; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	fi
 
 demo: setup
 	$(BIN)/wagerflow demo

@@ -61,19 +61,20 @@ class _ShardLogic(StatefulBatchLogic[Work, Output, bytes]):
 
 def _count_outputs(out: list[Output]) -> None:
     emitted: Counter[tuple[str, str]] = Counter()
+    sampled: set[str] = set()
     now_ms = time.time() * 1000
     for item in out:
         if isinstance(item, Emitted):
-            emitted[(item.event.provider_id, str(type(item.event).__struct_config__.tag))] += 1
+            provider = item.event.provider_id
+            if provider not in sampled:
+                sampled.add(provider)
+                # latency: one sample per provider per batch (received -> emitted)
+                metrics.PROCESSING_LATENCY.labels(provider).observe(
+                    max(0.0, now_ms - item.event.received_time_ms) / 1000
+                )
+            emitted[(provider, str(type(item.event).__struct_config__.tag))] += 1
         elif isinstance(item, DlqEntry):
             metrics.DLQ_ENTRIES.labels(item.provider_id, item.reason).inc()
-    seen: set[str] = set()
-    for item in out:  # latency: one sample per provider per batch (received -> emitted)
-        if isinstance(item, Emitted) and item.event.provider_id not in seen:
-            seen.add(item.event.provider_id)
-            metrics.PROCESSING_LATENCY.labels(item.event.provider_id).observe(
-                max(0.0, now_ms - item.event.received_time_ms) / 1000
-            )
     for (provider, kind), n in emitted.items():
         metrics.EVENTS_EMITTED.labels(provider, kind).inc(n)
 

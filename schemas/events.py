@@ -34,6 +34,11 @@ class SourceRef(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     offset: int
 
 
+NO_SOURCE = SourceRef(topic="", partition=0, offset=0)
+"""For bytes decoded outside any source (keying a message to produce, sorting a replay) and for
+comparing events whatever their source."""
+
+
 class _Event(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     schema_version: int = SCHEMA_VERSION
     tenant_id: str

@@ -18,8 +18,8 @@ from schemas.events import EVENT_DECODER
 from tests.flowproc import Deployment, consume_all, final_exposures
 from wagerflow import samples, samples_bridge
 from wagerflow.devenv.services import DevServices
-from wagerflow.producer import betfair_key, message_key
-from wagerflow.replay import message_time
+from wagerflow.producer import message_key
+from wagerflow.providers import identify
 from wagerflow.topics import NORMALIZED
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
@@ -46,12 +46,12 @@ def _deploy(tmp: Path, svc: DevServices, db: int, lines: list[bytes]) -> Deploym
     bets = f"{dep.prefix}raw.generic"
     ensure_topics(dep.bootstrap, [bets], partitions=2)
     for line in GENERIC[: len(GENERIC) * 3 // 5]:  # mid-stream: bets still open at the end
-        at = message_time("generic", line)
+        at = identify("generic", line).time_ms
         producer.produce(bets, line, message_key("generic", line), timestamp=at)
     for n, line in enumerate(lines):
         # Fixed timestamps and keys (heartbeats have no market: a null key would go to a random
         # partition), so both deployments hold byte-identical raw topics.
-        key = betfair_key(line) or b"heartbeat"
+        key = message_key("betfair", line) or b"heartbeat"
         producer.produce(raw, line, key, timestamp=1_700_000_000_000 + n)
     assert producer.flush(30) == 0
     return dep

@@ -17,7 +17,8 @@ from wagerflow import samples_bridge
 from wagerflow.devenv.services import DevServices
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.producer import message_key
-from wagerflow.replay import message_time, replay
+from wagerflow.providers import identify
+from wagerflow.replay import replay
 
 CTX = NormalizeContext("t1", "GBP")
 
@@ -70,7 +71,7 @@ def test_flow_final_exposures_equal_the_replay(
     producer = Producer({"bootstrap.servers": dep.bootstrap, "enable.idempotence": True})
     for line in feed.read_bytes().splitlines():
         # received at the message's own time, as the replay assumes: no data lag either way
-        at = message_time("generic", line)
+        at = identify("generic", line).time_ms
         producer.produce(raw, line, message_key("generic", line), timestamp=at)
     assert producer.flush(30) == 0
     done = dep.cli("run", "--stop-at-end", "--epoch-seconds", "0.5", "--workers", str(workers))

@@ -10,7 +10,7 @@
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 ODDS_SCALE_DIGITS = 4
-ODDS_SCALE = 10**ODDS_SCALE_DIGITS
+ODDS_SCALE: int = 10**ODDS_SCALE_DIGITS
 
 # ISO-4217 minor-unit exponents; currencies not listed use 2.
 _EXPONENTS: dict[str, int] = {
@@ -95,6 +95,12 @@ def factor_to_scaled(factor: Decimal) -> int:
 def odds_to_scaled(odds: Decimal) -> int:
     """Decimal odds -> integer odds x ``ODDS_SCALE`` (half-even beyond four decimals)."""
     return _scaled(odds, ODDS_SCALE_DIGITS)
+
+
+def returns_at_odds(stake: int, odds: int) -> int:
+    """What a stake returns at scaled decimal odds, stake included: floored to the minor unit
+    (the house's side of the rounding)."""
+    return stake * odds // ODDS_SCALE
 
 
 def scaled_to_odds(scaled: int) -> Decimal:

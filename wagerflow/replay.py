@@ -1,8 +1,9 @@
 """``wagerflow replay PROVIDER=FILE… [--limits FILE] -o DIR``: backtest the whole pipeline.
 
 The recorded raw feeds are merged by their own timestamps (ties keep the order of the
-arguments, then of the lines) and run through the same flow code as ``wagerflow run``, with a
-file source instead of Kafka. Every output stream is written as JSON lines in DIR (one file
+arguments, then of the lines; a message that does not decode sorts first and reaches the
+DLQ) and run through the same flow code as ``wagerflow run``, with a file source instead of
+Kafka. Every output stream is written as JSON lines in DIR (one file
 per topic: the normalized topics, ``exposure``, ``market.control``, ``limit.breach``, ``dlq``),
 with ``summary.json``. Each file is sorted by time (then version): the same files and settings
 give byte-identical output, whatever the batching.
@@ -26,18 +27,12 @@ from connectors.jsonl_sink import JsonlSink
 from connectors.merged_source import MergedSource, TimedMessage
 from flows.normalize import Outputs
 from flows.risk import RiskContext, build_pipeline_flow
-from schemas.events import SourceRef
-from wagerflow.adapters import betfair
-from wagerflow.adapters.base import RawMeta
-from wagerflow.adapters.rejection import Rejection
 from wagerflow.errors import ConfigError, WagerflowError
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.providers import ADAPTERS, BETFAIR, PROVIDERS
+from wagerflow.providers import PROVIDERS, identify
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.topics import Topics
-
-_NOWHERE = SourceRef(topic="", partition=0, offset=0)
 
 
 def parse_feeds(specs: list[str]) -> list[tuple[str, Path]]:
@@ -57,21 +52,9 @@ def parse_feeds(specs: list[str]) -> list[tuple[str, Path]]:
     return feeds
 
 
-def message_time(provider: str, raw: bytes) -> int:
-    """The provider's own time of a raw message (0 when it has none or does not decode: such
-    messages replay first, and a bad one goes to the DLQ as it would live)."""
-    if provider == BETFAIR:
-        msg = betfair.decode(raw)
-        return 0 if isinstance(msg, Rejection) else msg.pt
-    decoded = ADAPTERS[provider](raw, RawMeta("", _NOWHERE, None))
-    if isinstance(decoded, Rejection) or not decoded:
-        return 0
-    return decoded[0].event.event_time_ms
-
-
 def merge(feeds: list[tuple[str, Path]]) -> list[TimedMessage]:
     messages = [
-        (message_time(provider, raw), n, TimedMessage(0, provider, path.name, offset, raw))
+        (identify(provider, raw).time_ms, n, TimedMessage(0, provider, path.name, offset, raw))
         for n, (provider, path) in enumerate(feeds)
         for offset, raw in read_messages(path)
     ]
@@ -118,9 +101,8 @@ def _summarize(out_dir: Path, messages: int, topics: Topics) -> ReplaySummary:
         lines = path.read_bytes().splitlines()
         outputs[path.stem] = len(lines)
         if path.stem == topics.name("market.control"):
-            suspensions.update(
-                json.loads(x)["rule"] for x in lines if json.loads(x)["type"] == "market.suspend"
-            )
+            commands = map(json.loads, lines)
+            suspensions.update(c["rule"] for c in commands if c["type"] == "market.suspend")
         if path.stem == topics.name("limit.breach"):
             breaches.update(json.loads(x)["rule"] for x in lines)
     return ReplaySummary(messages, outputs, dict(suspensions), dict(breaches))

@@ -111,7 +111,7 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         return amount
     details = msg.game.details
     table = details.table if details is not None else None
-    event_time = meta.received_time_ms if meta.received_time_ms is not None else 0
+    event_time = received_ms(meta, 0)  # no time in the message: the ingress time, 0 offline
     event = WalletTransaction(
         tenant_id=meta.tenant_id,
         provider_id=PROVIDER,

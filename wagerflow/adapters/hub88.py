@@ -130,7 +130,7 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         entity = f"{PROVIDER}:round:{msg.round}"
     else:
         entity = f"{PROVIDER}:ref:{reference or msg.transaction_uuid}"
-    event_time = meta.received_time_ms if meta.received_time_ms is not None else 0
+    event_time = received_ms(meta, 0)  # no time in the message: the ingress time, 0 offline
     event = WalletTransaction(
         tenant_id=meta.tenant_id,
         provider_id=PROVIDER,

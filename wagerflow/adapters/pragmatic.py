@@ -211,10 +211,8 @@ class _Common:
 
     @classmethod
     def of(cls, msg: PragmaticRequest, raw: bytes, meta: RawMeta) -> _Common:
-        if msg.timestamp is not None:
-            event_time = msg.timestamp
-        else:
-            event_time = meta.received_time_ms if meta.received_time_ms is not None else 0
+        # no time in the message: the ingress time, 0 offline
+        event_time = msg.timestamp if msg.timestamp is not None else received_ms(meta, 0)
         return cls(
             raw=raw,
             meta=meta,

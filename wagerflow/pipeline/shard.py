@@ -14,6 +14,7 @@ import msgspec
 from schemas.dlq import DlqEntry, Reason
 from schemas.events import (
     EVENT_ENCODER,
+    NO_SOURCE,
     LineOddsChanged,
     LineSettled,
     NormalizedEvent,
@@ -27,13 +28,11 @@ from wagerflow.ordering import LatestByKey
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import MarketWork, Work
 
-_NOWHERE = SourceRef(topic="", partition=0, offset=0)
-
 
 def content_fingerprint(event: NormalizedEvent) -> int:
     """What a resend must repeat to be a duplicate: the event without its times and source
     (a provider's recovery resend carries a new timestamp; a replay comes from another offset)."""
-    bare = msgspec.structs.replace(event, event_time_ms=0, received_time_ms=0, source=_NOWHERE)
+    bare = msgspec.structs.replace(event, event_time_ms=0, received_time_ms=0, source=NO_SOURCE)
     return zlib.crc32(EVENT_ENCODER.encode(bare))
 
 

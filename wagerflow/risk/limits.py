@@ -65,7 +65,8 @@ import msgspec
 from schemas.events import BetPlaced, BetSelection, LimitsUpdated
 from schemas.risk import EventExposure, LimitBreach, LimitRule, LineExposure
 from wagerflow.errors import WagerflowError
-from wagerflow.money import ODDS_SCALE, InexactAmount, currency_exponent, exact_minor
+from wagerflow.money import InexactAmount, currency_exponent, exact_minor
+from wagerflow.risk.sports import potential_payout
 
 PROFILES: Final = ("DEFAULT", "VIP_A", "VIP_B", "Ultra")
 """Least to most generous."""
@@ -134,16 +135,6 @@ def choose_profile(
         ceilings.append(UNCALIBRATED_CURRENCY_CEILING)
     cap = min(_RANK.get(c, 0) for c in ceilings)
     return PROFILES[min(_RANK[requested], cap)]
-
-
-def potential_payout(bet: BetPlaced) -> int | None:
-    """``potential_payout``, else stake x accepted odds rounded down, else None."""
-    if bet.potential_payout is not None:
-        return bet.potential_payout
-    if bet.accepted_odds is not None:
-        payout: int = bet.stake * bet.accepted_odds // ODDS_SCALE
-        return payout
-    return None
 
 
 class LimitsError(WagerflowError, ValueError):

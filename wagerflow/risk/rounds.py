@@ -78,7 +78,7 @@ from schemas.events import (
     RoundSettled,
 )
 from schemas.risk import OutcomeLiability, RoundExposure
-from wagerflow.money import ODDS_SCALE
+from wagerflow.money import returns_at_odds
 
 GameKind = Literal["roulette", "baccarat", "generic"]
 Status = Literal["OPEN", "CLOSED", "SETTLED", "VOID"]
@@ -165,7 +165,7 @@ def spot_returns(kind: GameKind, spot: Spot, odds: int | None) -> dict[str, int]
             return {"tie": 9 * stake}
         win = 2 * stake if spot_type == "player" else stake + stake * 95 // 100
         return {spot_type: win, "tie": stake}
-    return {value: 2 * stake if odds is None else stake * odds // ODDS_SCALE}
+    return {value: 2 * stake if odds is None else returns_at_odds(stake, odds)}
 
 
 class _Bet:

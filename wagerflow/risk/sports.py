@@ -71,7 +71,7 @@ from schemas.events import (
     SettlementRolledBack,
 )
 from schemas.risk import Book, EventExposure, LineExposure, PlayerExposure, SelectionExposure
-from wagerflow.money import ODDS_SCALE
+from wagerflow.money import returns_at_odds
 
 Exposure = LineExposure | EventExposure | PlayerExposure
 BetKey = tuple[str, str]  # tenant, bet_id
@@ -100,14 +100,19 @@ class _Bet(NamedTuple):
     legs: tuple[_Leg, ...]
 
 
-def potential_return(bet: BetPlaced) -> int:
-    """``potential_payout``, else stake x odds floored to the minor unit, else the stake."""
+def potential_payout(bet: BetPlaced) -> int | None:
+    """``potential_payout``, else stake x accepted odds rounded down, else None."""
     if bet.potential_payout is not None:
         return bet.potential_payout
     if bet.accepted_odds is not None:
-        scale: int = ODDS_SCALE
-        return bet.stake * bet.accepted_odds // scale
-    return bet.stake
+        return returns_at_odds(bet.stake, bet.accepted_odds)
+    return None
+
+
+def potential_return(bet: BetPlaced) -> int:
+    """``potential_payout``, else stake x odds floored to the minor unit, else the stake."""
+    payout = potential_payout(bet)
+    return bet.stake if payout is None else payout
 
 
 def inside(at_ms: int, window: Window) -> bool:
