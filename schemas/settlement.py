@@ -1,0 +1,116 @@
+"""What settlement publishes: one record per bet version, a summary per round, and the
+``settlements`` topic message.
+
+Derived records, not provider events. Money is integer minor units of ``currency``.
+
+- ``BetSettlement``: the state of one bet after a settlement input changed it. ``version``
+  counts the records of that bet (1, 2, ...), so a store keeps the highest and a replay (the
+  same version again) changes nothing. ``state`` OPEN is a bet reopened by a rollback: outcome
+  None, payout 0. ``settlement_id`` is ``{tenant}:{provider}:{bet_id}:{version}``.
+- ``RoundSummary``: per round (a live round, or a sports market line ``event_id/line_id``):
+  the totals over its settled bets, versioned the same way.
+- ``Settlement``: the ``settlements`` topic, in the live bridge's ``round.settle`` shape. One
+  message per settlement input and round, listing the bet versions it produced, and the
+  wallet ``transactions`` those imply: a CREDIT of the payout (or of its increase), a DEBIT of
+  a decrease (a correction or a rollback). Per bet, the transactions sum to its current payout.
+  Transaction ids are ``{bet_id}:{version}``, so a consumer can apply them idempotently.
+"""
+
+from typing import Literal
+
+import msgspec
+
+from schemas.events import BetOutcome, Category
+
+SettlementState = Literal["SETTLED", "OPEN"]
+
+SettlementFlag = Literal[
+    "ODDS_MISMATCH",
+    "LATE",
+    "CORRECTED",
+    "UNKNOWN_BET",
+    "UNKNOWN_REFERENCE",
+    "AFTER_CANCEL",
+    "PROVIDER_SETTLED",
+]
+"""Why a settlement needs a second look:
+
+- ``ODDS_MISMATCH``: accepted above the market's odds at acceptance beyond the tolerance
+  (still settled at the accepted odds);
+- ``LATE``: the result came later than the round's close plus the configured threshold;
+- ``CORRECTED``: a later result (e.g. UOF certainty 2) changed an earlier settlement;
+- ``UNKNOWN_BET``: a win or result for a bet we never saw;
+- ``UNKNOWN_REFERENCE``: a rollback / cancel / refund naming a transaction we never saw;
+- ``AFTER_CANCEL``: a credit for a bet that was already cancelled;
+- ``PROVIDER_SETTLED``: the provider sent the payout (``BetSettled``), we did not compute it.
+"""
+
+
+class _Record(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
+    schema_version: int = 1
+    tenant_id: str
+    provider_id: str
+    category: Category
+
+
+class BetSettlement(_Record, tag="settlement.bet", frozen=True, kw_only=True):
+    settlement_id: str
+    bet_id: str
+    round_id: str
+    """The live round, or the sports line ``event_id/line_id`` (first leg for a multiple)."""
+    player_id: str | None
+    currency: str
+    stake: int
+    state: SettlementState
+    outcome: BetOutcome | None
+    payout: int
+    version: int
+    settled_at_ms: int
+    """Event time of the input that produced this version."""
+    reason: str | None = None
+    """Void reason, rollback, abort reason code: a short machine-readable text."""
+    flags: list[SettlementFlag] = []
+
+
+class RoundSummary(_Record, tag="settlement.round", frozen=True, kw_only=True):
+    round_id: str
+    currency: str
+    status: Literal["OPEN", "SETTLED", "VOID"]
+    bets: int
+    """Settled bets counted below."""
+    stake: int
+    payout: int
+    version: int
+    updated_at_ms: int
+
+
+class SettlementBetLine(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    bet_id: str
+    stake: int
+    payout: int
+    outcome: BetOutcome | None
+    version: int
+
+
+class SettlementTransaction(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    id: str
+    type: Literal["DEBIT", "CREDIT"]
+    amount: int
+
+
+class Settlement(_Record, tag="round.settle", frozen=True, kw_only=True):
+    settlement_id: str
+    """``{tenant}:{provider}:{round_id}:`` + the sorted ``bet_id:version`` of its bets."""
+    round_id: str
+    currency: str
+    settled_at_ms: int
+    bets: list[SettlementBetLine]
+    transactions: list[SettlementTransaction]
+
+
+SettlementRecord = BetSettlement | RoundSummary
+
+SETTLEMENT_ENCODER = msgspec.json.Encoder()
+SETTLEMENT_DECODER: msgspec.json.Decoder[BetSettlement | RoundSummary | Settlement] = (
+    msgspec.json.Decoder(BetSettlement | RoundSummary | Settlement)
+)

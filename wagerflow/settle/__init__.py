@@ -1,0 +1,1 @@
+"""Settlement: bets and results -> exact payouts, per bet version."""
