@@ -32,6 +32,7 @@ SettlementFlag = Literal[
     "UNKNOWN_REFERENCE",
     "AFTER_CANCEL",
     "PROVIDER_SETTLED",
+    "LEG_ODDS_UNKNOWN",
 ]
 """Why a settlement needs a second look:
 
@@ -42,7 +43,9 @@ SettlementFlag = Literal[
 - ``UNKNOWN_BET``: a win or result for a bet we never saw;
 - ``UNKNOWN_REFERENCE``: a rollback / cancel / refund naming a transaction we never saw;
 - ``AFTER_CANCEL``: a credit for a bet that was already cancelled;
-- ``PROVIDER_SETTLED``: the provider sent the payout (``BetSettled``), we did not compute it.
+- ``PROVIDER_SETTLED``: the provider sent the payout (``BetSettled``), we did not compute it;
+- ``LEG_ODDS_UNKNOWN``: a multiple with a void or partial leg whose odds at acceptance are not
+  known (see the sports settlement rules for how it is paid).
 """
 
 
@@ -70,6 +73,11 @@ class BetSettlement(_Record, tag="settlement.bet", frozen=True, kw_only=True):
     reason: str | None = None
     """Void reason, rollback, abort reason code: a short machine-readable text."""
     flags: list[SettlementFlag] = []
+    previous_state: SettlementState | None = None
+    """The bet's state in its version ``version - 1`` (None for version 1), with the outcome
+    and payout below: what this version replaces, so an aggregate can subtract it."""
+    previous_outcome: BetOutcome | None = None
+    previous_payout: int = 0
 
 
 class RoundSummary(_Record, tag="settlement.round", frozen=True, kw_only=True):
