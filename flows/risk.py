@@ -1,7 +1,7 @@
 """normalized events -> exposures, limit breaches and market-control commands.
 
     events ─ key by sport event / round (broadcast: health, limits) ─ risk shard ─┬─ exposure topic
-            (exposure books, limits, suspend rules; timers by notification)      ├─ market.control
+            (exposure books, limits, suspend rules; timers per stream, wall clock, end of input)      ├─ market.control
                                                                                    ├─ limit.breach
                                                                                    └─ Redis exposure
 
@@ -38,6 +38,8 @@ from wagerflow.topics import Topics
 
 PIPELINE_FLOW_ID = "wagerflow"
 RISK_SHARDS = 16
+END_OF_INPUT_MS = 2**62
+"""Later than any deadline: at the end of the input every timer is due."""
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,13 @@ class _RiskLogic(StatefulBatchLogic[NormalizedEvent, RiskRecord, bytes]):
     def on_batch(self, values: list[NormalizedEvent]) -> tuple[list[RiskRecord], bool]:
         out: list[RiskRecord] = []
         for event in values:
-            now = event.received_time_ms
-            deadline = self._shard.next_deadline()
-            if deadline is not None and deadline <= now:
-                out.extend(self._shard.on_time(now))
-            out.extend(self._shard.apply(event, now))
+            out.extend(self._shard.apply(event, event.received_time_ms))
         return out, StatefulBatchLogic.RETAIN
+
+    def on_eof(self) -> tuple[list[RiskRecord], bool]:
+        """The input has ended (a replay, ``--stop-at-end``): every pending timer fires at its
+        deadline, as it would have with more input."""
+        return self._shard.on_time(END_OF_INPUT_MS), StatefulBatchLogic.RETAIN
 
     def on_notify(self) -> tuple[list[RiskRecord], bool]:
         if self._clock is None:

@@ -128,12 +128,18 @@ class MarketCommand(_Risk, frozen=True, kw_only=True):
     command_id: str
     """Deterministic: the same input always produces the same id (a replay emits nothing new)."""
     event_id: str
+    """The sport event (a Betfair market stands for its event), or ``*``: every market of
+    ``provider_id`` (a provider-wide rule)."""
     line_id: str | None
     """None: every market of the event."""
     rule: SuspendRule
     reason: str
     values: dict[str, int]
     """The figures that fired the rule (e.g. liability and threshold in minor units)."""
+    provider_id: str | None = None
+    """Set on provider-wide commands (``event_id`` ``*``): the provider whose markets it holds."""
+    producer: str | None = None
+    """Set on provider-wide commands: the provider's producer (UOF product, Betfair stream)."""
 
 
 class MarketSuspend(MarketCommand, tag="market.suspend", frozen=True, kw_only=True):

@@ -137,10 +137,13 @@ def test_sigkill_mid_replay_then_restart_equals_an_uninterrupted_run(
         [v for _, v in consume_all(killed.bootstrap, f"{killed.prefix}exposure")]
     )
     assert killed_exposure == clean_exposure
-    assert _commands(clean), "the feed must trigger market-control commands"
+    clean_commands = _commands(clean)
+    assert clean_commands, "the feed must trigger market-control commands"
     # A replayed epoch may repeat a command; it must be the very same command (same id, same
-    # payload), never a second, different one under an id.
-    assert all(len(payloads) == 1 for payloads in _commands(killed).values())
+    # payload), never a second, different one under an id; and the commands are the clean run's.
+    killed_commands = _commands(killed)
+    assert all(len(payloads) == 1 for payloads in killed_commands.values())
+    assert killed_commands == clean_commands
 
 
 def _commands(dep: Deployment) -> dict[str, set[bytes]]:

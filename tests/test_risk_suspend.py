@@ -282,16 +282,23 @@ def test_hysteresis_band_prevents_flapping(series: list[int]) -> None:
 P = "PROVIDER_DOWN"
 
 
-def test_provider_down_suspends_every_event_seen_and_alive_resumes() -> None:
+def down(command: Command, provider: str = "uof", producer: str = "1") -> bool:
+    """Whether ``command`` is the provider-wide PROVIDER_DOWN command of that producer."""
+    return (command.rule, command.event_id, command.line_id) == (P, "*", None) and (
+        command.provider_id,
+        command.producer,
+    ) == (provider, producer)
+
+
+def test_provider_down_holds_the_producers_markets_and_alive_resumes() -> None:
     rules = SuspendRules(CFG)
-    seen: list[Item] = [line_odds(1_000, event="e1"), bet_stop(1_100, event="e2")]
-    run(rules, seen)
-    down = rules.apply(health(2_000, "DOWN", subscribed=None), 2_000)
-    assert brief(down) == [("suspend", P, "e1", None), ("suspend", P, "e2", None)]
-    assert down[0].command_id == f"{P}:{TENANT}:e1:*:suspend:2000"
-    assert rules.apply(line_odds(2_100, event="e3"), 2_100)[0].event_id == "e3"  # seen while down
-    up = rules.apply(health(3_000), 3_000)
-    assert brief(up) == [("resume", P, e, None) for e in ("e1", "e2", "e3")]
+    (suspend,) = rules.apply(health(2_000, "DOWN", subscribed=None), 2_000)
+    assert isinstance(suspend, MarketSuspend) and down(suspend)
+    assert suspend.command_id == f"{P}:{TENANT}:uof/1:*:suspend:2000"
+    assert rules.apply(line_odds(2_100, event="e3"), 2_100) == []  # no per-event command
+    (resume,) = rules.apply(health(3_000), 3_000)
+    assert isinstance(resume, MarketResume) and down(resume)
+    assert resume.command_id == f"{P}:{TENANT}:uof/1:*:resume:3000"
 
 
 @pytest.mark.parametrize(
@@ -310,55 +317,63 @@ def test_provider_health_states(
     state: HealthState, subscribed: bool | None, suspends: bool
 ) -> None:
     rules = SuspendRules(CFG)
-    rules.apply(line_odds(1_000), 1_000)
     out = rules.apply(health(2_000, state, subscribed=subscribed), 2_000)
-    assert brief(out) == ([("suspend", P, EVENT, None)] if suspends else [])
+    assert [down(c) for c in out] == ([True] if suspends else [])
 
 
-def test_betfair_lagging_keys_events_without_id_by_market() -> None:
+def test_producers_are_held_and_released_on_their_own() -> None:
     rules = SuspendRules(CFG)
-    rules.apply(back_odds(1_000, 20_000, market="1.99"), 1_000)
-    out = rules.apply(health(2_000, "LAGGING", "stream", None, provider="betfair"), 2_000)
-    assert brief(out) == [("suspend", P, "1.99", None)]
-    assert rules.apply(health(2_100, "LAGGING", "stream", None, provider="betfair"), 2_100) == []
+    first = rules.apply(health(2_000, "DOWN", producer="1"), 2_000)
+    third = rules.apply(health(2_000, "DOWN", producer="3"), 2_000)
+    assert [down(c, producer="1") for c in first] == [True]
+    assert [down(c, producer="3") for c in third] == [True]
+    (resume,) = rules.apply(health(3_000, producer="1"), 3_000)
+    assert isinstance(resume, MarketResume) and down(resume, producer="1")
+    assert set(rules.held()) == {(P, TENANT, "*", None, "uof", "3")}
 
 
-def test_one_producer_alive_does_not_resume_while_another_is_down() -> None:
-    rules = SuspendRules(CFG)
-    rules.apply(line_odds(1_000), 1_000)
-    assert len(rules.apply(health(2_000, "DOWN", producer="1"), 2_000)) == 1
-    assert rules.apply(health(2_000, "DOWN", producer="3"), 2_000) == []
-    assert rules.apply(health(3_000, producer="1"), 3_000) == []
-    assert brief(rules.apply(health(3_000, producer="3"), 3_000)) == [("resume", P, EVENT, None)]
-
-
-def test_alive_timeout_via_next_deadline_and_on_time() -> None:
+def test_alive_timeout_fires_at_the_deadline_on_the_producers_next_message_or_on_time() -> None:
     rules = SuspendRules(CFG)
     assert rules.next_deadline() is None
-    rules.apply(line_odds(500), 500)
     rules.apply(health(1_000), 1_000)
     assert rules.next_deadline() == 21_000
     rules.apply(health(11_000), 11_500)  # a newer alive moves the deadline
     assert rules.next_deadline() == 31_000
     assert rules.on_time(30_999) == []
     out = rules.on_time(31_500)
-    assert brief(out) == [("suspend", P, EVENT, None)]
-    assert out[0].command_id == f"{P}:{TENANT}:{EVENT}:*:suspend:31000"  # the deadline
+    assert [down(c) for c in out] == [True]
+    assert out[0].command_id == f"{P}:{TENANT}:uof/1:*:suspend:31000"  # the deadline
     assert out[0].values == {"last_alive_ms": 11_000, "timeout_ms": 20_000}
     assert rules.next_deadline() is None
     assert rules.on_time(40_000) == []
     stale = health(35_000, received=56_000)  # its own deadline (55_000) has passed: no resume
     assert rules.apply(stale, 56_000) == []
-    assert brief(rules.apply(health(60_000), 60_000)) == [("resume", P, EVENT, None)]
+    (resume,) = rules.apply(health(60_000), 60_000)
+    assert isinstance(resume, MarketResume) and down(resume)
     assert rules.next_deadline() == 80_000
 
 
-def test_a_timer_due_before_an_input_fires_first_inside_apply() -> None:
+def test_a_timer_due_before_an_input_of_its_stream_fires_first_inside_apply() -> None:
     rules = SuspendRules(CFG)
-    run(rules, [line_odds(0), health(0)])
+    run(rules, [health(0)])
+    assert rules.apply(line_odds(25_000), 25_000) == []  # another stream: no effect on it
     out = rules.apply(health(30_000), 30_000)  # on_time(20_000) never called
-    assert brief(out) == [("suspend", P, EVENT, None), ("resume", P, EVENT, None)]
+    assert [type(c) for c in out] == [MarketSuspend, MarketResume]
     assert [c.as_of_ms for c in out] == [20_000, 30_000]
+
+
+def test_a_lagging_stream_is_released_after_the_hold_time_since_its_last_lag() -> None:
+    rules = SuspendRules(CFG)
+    lagging = health(2_000, "LAGGING", "stream", None, provider="betfair")
+    (suspend,) = rules.apply(lagging, 2_000)
+    assert down(suspend, "betfair", "stream")
+    again = health(10_000, "LAGGING", "stream", None, provider="betfair")
+    assert rules.apply(again, 10_000) == []  # extends the hold
+    assert rules.next_deadline() == 30_000
+    assert rules.on_time(29_999) == []
+    (resume,) = rules.on_time(30_000)
+    assert isinstance(resume, MarketResume) and down(resume, "betfair", "stream")
+    assert resume.as_of_ms == 30_000
 
 
 # --- bet stop ---------------------------------------------------------------------------------
@@ -436,21 +451,20 @@ def test_exchange_best_back_velocity_keys_the_market() -> None:
 D = "DATA_LAG"
 
 
-def test_data_lag_suspends_and_clears_below_half() -> None:
+def test_data_lag_suspends_an_event_and_clears_below_half() -> None:
     rules = SuspendRules(CFG)
     rules.apply(line_odds(0, event="e1"), 0)
     assert rules.apply(line_odds(1_000, event="e1", received=31_000), 31_000) == []  # = limit
     out = rules.apply(line_odds(2_000, event="e1", received=32_001), 32_001)
     assert brief(out) == [("suspend", D, "e1", None)]
     assert out[0].values == {"lag_ms": 30_001, "threshold_ms": 30_000}
-    out = rules.apply(line_odds(3_000, event="e2", received=33_100), 33_100)  # still lagging
-    assert brief(out) == [("suspend", D, "e2", None)]
+    assert rules.apply(line_odds(3_000, event="e2", received=3_100), 3_100) == []  # its own lag
     assert rules.apply(line_odds(20_000, event="e1", received=35_000), 35_000) == []  # 15_000
-    out = rules.apply(line_odds(25_000, event="e3", received=39_999), 39_999)  # 14_999
-    assert brief(out) == [("resume", D, "e1", None), ("resume", D, "e2", None)]
+    out = rules.apply(line_odds(25_000, event="e1", received=39_999), 39_999)  # 14_999
+    assert brief(out) == [("resume", D, "e1", None)]
 
 
-def test_data_lag_is_per_provider() -> None:
+def test_data_lag_keys_an_exchange_market_by_its_id() -> None:
     rules = SuspendRules(CFG)
     run(rules, [line_odds(0), back_odds(0, 20_000)])
     lagging = back_odds(1_000, 20_000, received=40_000)
@@ -463,9 +477,9 @@ def test_data_lag_is_per_provider() -> None:
 def test_each_rule_suspends_and_resumes_on_its_own() -> None:
     rules = SuspendRules(CFG)
     out = run(rules, [line_odds(0), bet_stop(1), health(2, "DOWN")])
-    assert brief(out) == [("suspend", B, EVENT, None), ("suspend", P, EVENT, None)]
+    assert brief(out) == [("suspend", B, EVENT, None), ("suspend", P, "*", None)]
     assert brief(rules.apply(line_odds(3), 3)) == [("resume", B, EVENT, None)]
-    assert brief(rules.apply(health(4), 4)) == [("resume", P, EVENT, None)]
+    assert brief(rules.apply(health(4), 4)) == [("resume", P, "*", None)]
     assert rules.held() == {}
 
 
@@ -536,23 +550,26 @@ def test_commands_do_not_depend_on_when_on_time_is_called(
         while pending and pending[0] <= now_of(item):
             ticked += rules.on_time(pending.pop(0))
         ticked += rules.apply(item, now_of(item))
-    assert ticked + rules.on_time(END) == plain
+    ticked += rules.on_time(END)
+    assert {c.command_id: c for c in ticked} == {c.command_id: c for c in plain}
+    assert len(ticked) == len(plain)
 
 
 @given(scripts)
 def test_commands_alternate_per_rule_and_market(script: list[Item]) -> None:
     """Suspend, resume, suspend, ... per (rule, event, line), with versions 1, 2, 3, ..."""
-    state: dict[tuple[str, str, str | None], int] = {}
+    state: dict[tuple[str, str, str | None, str | None], int] = {}
     rules = SuspendRules(CFG)
     for c in run(rules, script) + rules.on_time(END):
-        key = (c.rule, c.event_id, c.line_id)
+        key = (c.rule, c.event_id, c.line_id, c.producer)
         version = state.get(key, 0) + 1
         assert c.version == version
         assert isinstance(c, MarketSuspend) == (version % 2 == 1)
         state[key] = version
         action = "suspend" if isinstance(c, MarketSuspend) else "resume"
         line = c.line_id or "*"
-        assert c.command_id == f"{c.rule}:{TENANT}:{c.event_id}:{line}:{action}:{c.as_of_ms}"
+        scope = c.event_id if c.producer is None else f"{c.provider_id}/{c.producer}"
+        assert c.command_id == f"{c.rule}:{TENANT}:{scope}:{line}:{action}:{c.as_of_ms}"
 
 
 def test_command_ids_are_deterministic_across_instances() -> None:
@@ -569,7 +586,7 @@ def test_command_ids_are_deterministic_across_instances() -> None:
         f"{B}:{TENANT}:{EVENT}:*:suspend:1",
         f"{S}:{TENANT}:{EVENT}:{LINE}:suspend:2",
         f"{M}:{TENANT}:{EVENT}:{LINE}:suspend:2",
-        f"{P}:{TENANT}:{EVENT}:*:suspend:3",
+        f"{P}:{TENANT}:uof/1:*:suspend:3",
         f"{B}:{TENANT}:{EVENT}:*:resume:5000",
         f"{V}:{TENANT}:{EVENT}:{LINE}:suspend:5000",
     ]
@@ -580,57 +597,50 @@ def test_commands_round_trip_through_the_risk_codec() -> None:
     assert [RISK_DECODER.decode(RISK_ENCODER.encode(c)) for c in out] == out
 
 
-def test_market_status_tracks_events_for_provider_down() -> None:
+def _stream_of(item: Item) -> tuple[str, ...]:
+    """The ordered stream an input belongs to: an event's feed, a line's or event's exposures,
+    a producer's health."""
+    match item:
+        case ProviderHealth():
+            return ("health", item.provider_id, item.producer)
+        case LineExposure():
+            return ("line", item.event_id, item.line_id, item.book, item.currency)
+        case EventExposure():
+            return ("event", item.event_id, item.book, item.currency)
+        case OddsChanged() | MarketStatusChanged():
+            return ("feed", item.event_id or item.market_id)
+        case _:
+            return ("feed", str(getattr(item, "event_id", "")))
+
+
+@given(scripts, st.randoms(use_true_random=False))
+def test_commands_do_not_depend_on_how_streams_interleave(script: list[Item], rnd: Any) -> None:
+    """Streams of different partitions reach a shard in any interleaving; each stream keeps its
+    order. The commands (as a set: their order across streams may differ) must not change."""
+    streams: dict[tuple[str, ...], list[Item]] = {}
+    for item in script:
+        streams.setdefault(_stream_of(item), []).append(item)
+    queues = [list(s) for s in streams.values()]
+    shuffled: list[Item] = []
+    while queues:
+        queue = rnd.choice(queues)
+        shuffled.append(queue.pop(0))
+        if not queue:
+            queues.remove(queue)
+    plain = SuspendRules(CFG)
+    interleaved = SuspendRules(CFG)
+    expected = run(plain, script) + plain.on_time(END)
+    got = run(interleaved, shuffled) + interleaved.on_time(END)
+    assert sorted(c.command_id for c in got) == sorted(c.command_id for c in expected)
+    assert {c.command_id: c for c in got} == {c.command_id: c for c in expected}
+
+
+def test_forget_event_drops_its_state() -> None:
     rules = SuspendRules(CFG)
-    status = MarketStatusChanged(
-        **common(0, provider="betfair"),
-        event_id=None,
-        market_id="1.5",
-        status="OPEN",
-        in_play=False,
-        previous_status=None,
-    )
-    rules.apply(status, 0)
-    out = rules.apply(health(1, "DOWN", "stream", None, provider="betfair"), 1)
-    assert brief(out) == [("suspend", P, "1.5", None)]
-
-
-def test_a_lagging_stream_is_released_by_its_first_message_published_after_the_lag() -> None:
-    from schemas.events import MarketStatusChanged, ProviderHealth
-
-    rules = SuspendRules(SuspendConfig())
-    where = SourceRef(topic="t", partition=0, offset=0)
-
-    def status(at: int) -> MarketStatusChanged:
-        return MarketStatusChanged(
-            tenant_id="t",
-            provider_id="betfair",
-            category="sport",
-            source=where,
-            event_time_ms=at,
-            received_time_ms=at,
-            dedup_key=f"s{at}",
-            event_id=None,
-            market_id="1.1",
-            status="OPEN",
-            in_play=False,
-            previous_status=None,
-        )
-
-    assert rules.apply(status(1_000), 1_000) == []
-    lag = ProviderHealth(
-        tenant_id="t",
-        provider_id="betfair",
-        category="sport",
-        source=where,
-        event_time_ms=2_000,
-        received_time_ms=2_000,
-        dedup_key="lag",
-        producer="stream",
-        state="LAGGING",
-    )
-    (suspend,) = rules.apply(lag, 2_000)
-    assert (suspend.__struct_config__.tag, suspend.rule) == ("market.suspend", "PROVIDER_DOWN")
-    assert rules.apply(status(1_500), 2_100) == []  # published before the lag: still lagging
-    (resume,) = rules.apply(status(2_500), 2_600)
-    assert (resume.__struct_config__.tag, resume.rule) == ("market.resume", "PROVIDER_DOWN")
+    run(rules, [line_odds(0, 20_000), line_odds(1_000, 30_000), bet_stop(2_000)])
+    run(rules, [line_exposure(1, 2_000_000)])
+    assert rules.held() and rules.next_deadline() is not None
+    rules.forget_event(TENANT, EVENT)
+    assert rules.held() == {}
+    assert rules.next_deadline() is None
+    assert pickle.dumps(rules) == pickle.dumps(SuspendRules(CFG))

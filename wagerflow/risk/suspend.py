@@ -2,24 +2,29 @@
 
 ``SuspendRules`` is plain picklable state (the flow snapshots it); it never reads a clock. The
 caller passes ``now_ms``, the flow's time: the input's ``received_time_ms`` (an exposure's
-``as_of_ms``) or, for ``on_time``, the notification time.
+``as_of_ms``) or, for ``on_time``, the wall clock of a live run (or the end of a replay).
 
-Holds. Each rule holds a market, keyed ``(rule, tenant, event_id, line_id)`` (``line_id`` None:
-the whole event), for one or more *causes* (a book and currency, a producer, a provider). A
-``MarketSuspend`` is emitted when the first cause arrives and a ``MarketResume`` when the last
-one clears, so commands are emitted only on transitions and a repeated input emits nothing.
-A market held by two rules gets a suspend and a resume from each: consumers keep it suspended
-while any rule holds it.
+Holds. Each rule holds a scope for one or more *causes* (a book and currency, a producer
+state). A scope is a market line, a whole event (``line_id`` None), or, for ``PROVIDER_DOWN``,
+every market of one producer of one provider (``event_id`` ``*`` with ``provider_id`` and
+``producer`` set). A ``MarketSuspend`` is emitted when the first cause arrives and a
+``MarketResume`` when the last one clears, so commands are emitted only on transitions and a
+repeated input emits nothing. A market held by several scopes or rules gets a suspend and a
+resume from each: consumers keep it suspended while any of them holds it.
 
-Commands. ``command_id = f"{rule}:{tenant}:{event_id}:{line_id or '*'}:{action}:{trigger_ms}"``
-where ``action`` is ``suspend`` or ``resume`` and ``trigger_ms`` is ``now_ms`` for an input and
-the deadline for a timer; ``as_of_ms`` is that same time, so a timer's command does not depend
-on how late the notification came. ``version`` counts the commands of that key. (Two commands
-of one key, action and millisecond, e.g. suspend/resume/suspend within 1 ms, share an id.)
+Commands. ``command_id = f"{rule}:{tenant}:{scope}:{line_id or '*'}:{action}:{trigger_ms}"``
+where ``scope`` is the event id (``{provider}/{producer}`` for a provider-wide command),
+``action`` is ``suspend`` or ``resume`` and ``trigger_ms`` is ``now_ms`` for an input and the
+deadline for a timer; ``as_of_ms`` is that same time, so a timer's command does not depend on
+how late the notification came. ``version`` counts the commands of that scope and rule.
 
-Timers. ``apply`` fires the timers due at ``now_ms`` before and after handling its input, so
-the commands depend only on the inputs and their times, not on when ``on_time`` was called
-(as long as it is not called with a time past the next input's ``now_ms``).
+Determinism. Every rule reads one ordered stream: the feed of one event (odds, market and bet
+stop messages, keyed by event on the raw topics), the exposures of one line or event, or the
+health messages of one producer. Timers are per stream too: a stream's own next input fires its
+due timers (at their deadlines) before it is applied, and ``on_time`` fires them on the wall
+clock or at the end of the input. So the commands do not depend on how streams of different
+partitions interleave, nor on when ``on_time`` is called (as long as it is not called with a
+time past a stream's next input).
 
 Rules:
 
@@ -28,35 +33,38 @@ Rules:
   ``EventExposure.worst_case``: hold when the figure is >= the currency's threshold, release when
   it is < ``threshold * (1 - hysteresis)``. One cause per book and currency. A currency without a
   threshold is not checked; an exposure older (lower ``version``) than one applied is ignored.
-- ``PROVIDER_DOWN`` (event): a ``ProviderHealth`` DOWN or LAGGING, or an ALIVE with
-  ``subscribed`` False, holds every event seen from that provider (in odds and market messages;
-  a Betfair ``OddsChanged`` / ``MarketStatusChanged`` without ``event_id`` is keyed by its
-  ``market_id``), events first seen while it is down included. An ALIVE with ``subscribed`` not
-  False releases it if fresh: ``event_time_ms + alive_timeout_ms > now_ms``. A producer that
-  has sent an ALIVE and sends none for ``alive_timeout_ms`` of event time (deadline: its newest
-  ALIVE's ``event_time_ms + alive_timeout_ms``, compared to ``now_ms``) is down too, so a stale
-  ALIVE (delivered later than the timeout) keeps it down. An ALIVE releases it; a LAGGING
-  (Betfair ``status: 503``, after which no ALIVE comes) is also released by the provider's first
-  odds or market message published after it: the stream has caught up. Each
-  producer is a cause: the feed's messages do not name their producer, so one producer down
-  suspends all of the provider's events. SNAPSHOT_COMPLETE and ERROR change nothing.
+- ``PROVIDER_DOWN`` (provider-wide, per producer): a ``ProviderHealth`` DOWN, LAGGING, or an
+  ALIVE with ``subscribed`` False holds every market of the producer. A fresh ALIVE
+  (``event_time_ms + alive_timeout_ms > now_ms``) with ``subscribed`` not False releases DOWN,
+  UNSUBSCRIBED and SILENT. A producer that has sent an ALIVE and sends none for
+  ``alive_timeout_ms`` of event time (deadline: its newest ALIVE's ``event_time_ms +
+  alive_timeout_ms``) is SILENT, so a stale ALIVE (delivered later than the timeout) keeps it
+  down. A LAGGING (Betfair ``status: 503``; no ALIVE follows on that stream) is self-clearing:
+  released ``lagging_hold_ms`` of flow time after the last LAGGING. SNAPSHOT_COMPLETE and ERROR
+  change nothing. The feeds do not name the producer of each market, so a producer's command
+  covers all of the provider's markets.
 - ``PROVIDER_BET_STOP`` (event): ``BettingStopped`` (whatever its ``groups``) and ``EventChanged``
   SUSPENDED hold; a later ``LineOddsChanged`` with status OPEN for the event releases the bet
   stop; ``EventChanged`` RESUMED releases both.
 - ``ODDS_VELOCITY`` (line): per selection (``LineOddsChanged`` outcome odds, ``OddsChanged`` best
-  back, whose line is its ``market_id``), the odds of the last ``velocity_window_ms`` of event
-  time are kept; a price that moved ``velocity_max_move_bp`` or more relative to any of them holds
-  the line. It is released ``velocity_window_ms`` of flow time (``now_ms``) after the last
-  breach (a timer). Event time measures moves (a backlog delivered at once is no move); flow time
-  the suspension. Samples older than the selection's newest are ignored.
-- ``DATA_LAG`` (event): a provider's odds, market or health message whose
-  ``received_time_ms - event_time_ms`` exceeds ``data_lag_ms`` holds the provider's events (as
-  ``PROVIDER_DOWN``); it is released when the lag drops below ``data_lag_ms / 2``.
+  back, whose event and line are both its ``market_id``), the odds of the last
+  ``velocity_window_ms`` of event time are kept; a price that moved ``velocity_max_move_bp`` or
+  more relative to any of them holds the line. It is released ``velocity_window_ms`` of flow
+  time (``now_ms``) after the last breach (a timer). Event time measures moves (a backlog
+  delivered at once is no move); flow time the suspension. Samples older than the selection's
+  newest are ignored.
+- ``DATA_LAG`` (event; an exchange market for ``OddsChanged``): an odds or bet stop message
+  whose ``received_time_ms - event_time_ms`` exceeds ``data_lag_ms`` holds its event (market
+  status messages are not measured: they may come from another stream of the event); the
+  event's first such message with a lag below ``data_lag_ms / 2`` releases it.
+
+Memory: ``forget_event`` drops a finished event's odds history, holds and timers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from schemas.events import (
     BettingStopped,
@@ -73,7 +81,18 @@ BP = 10_000  # basis points in 1
 Command = MarketSuspend | MarketResume
 Out = list[Command]  # where a handler appends the commands it emits
 Figures = dict[str, int]  # a command's ``values``
-HoldKey = tuple[SuspendRule, str, str, str | None]  # rule, tenant, event, line (None: event)
+Producer = tuple[str, str, str]  # tenant, provider, producer
+
+
+class Hold(NamedTuple):
+    """What a rule holds: a line, an event (line None) or a producer's markets (event ``*``)."""
+
+    rule: SuspendRule
+    tenant: str
+    event: str
+    line: str | None = None
+    provider: str | None = None
+    producer: str | None = None
 
 
 def _per_currency(amount: int) -> dict[str, int]:
@@ -100,9 +119,17 @@ class SuspendConfig:
     """The odds velocity window, and how long a line stays suspended after the last breach."""
     data_lag_ms: int = 30_000
     """Event time more than this behind received time suspends; clears below half of it."""
+    lagging_hold_ms: int = 20_000
+    """A lagging stream (Betfair 503) stays suspended this long after its last LAGGING."""
 
     def __post_init__(self) -> None:
-        positive = ("alive_timeout_ms", "velocity_max_move_bp", "velocity_window_ms", "data_lag_ms")
+        positive = (
+            "alive_timeout_ms",
+            "velocity_max_move_bp",
+            "velocity_window_ms",
+            "data_lag_ms",
+            "lagging_hold_ms",
+        )
         bad = [f"{name}={getattr(self, name)}" for name in positive if getattr(self, name) <= 0]
         if not 0 <= self.hysteresis_bp < BP:
             bad.append(f"hysteresis_bp={self.hysteresis_bp} (must be in [0, {BP}))")
@@ -120,96 +147,143 @@ class SuspendRules:
 
     def __init__(self, config: SuspendConfig) -> None:
         self.config = config
-        self._holds: dict[HoldKey, set[str]] = {}  # key -> causes holding it
-        self._versions: dict[HoldKey, int] = {}
+        self._holds: dict[Hold, set[str]] = {}  # hold -> causes holding it
+        self._versions: dict[Hold, int] = {}
         self._exposure_versions: dict[tuple[str, ...], int] = {}
-        self._seen: dict[tuple[str, str], dict[str, None]] = {}  # (tenant, provider) -> events
-        self._down: dict[tuple[str, str], dict[str, str]] = {}  # -> producer -> state
-        self._lagging: dict[tuple[str, str], int] = {}  # (tenant, provider) -> lag that fired
-        self._last_alive: dict[tuple[str, str, str], int] = {}  # (tenant, provider, producer)
-        self._lagging_since: dict[tuple[str, str, str], int] = {}  # a LAGGING's event time
-        self._alive_deadlines: dict[tuple[str, str, str], int] = {}
+        self._last_alive: dict[Producer, int] = {}
+        self._alive_deadlines: dict[Producer, int] = {}
+        self._lagging_deadlines: dict[Producer, int] = {}
+        self._lagging_events: dict[tuple[str, str], int] = {}  # (tenant, event) -> lag that fired
         self._odds: dict[tuple[str, str, str, str], list[tuple[int, int]]] = {}
-        self._velocity_deadlines: dict[tuple[str, str, str], int] = {}  # (tenant, event, line)
+        self._velocity_deadlines: dict[tuple[str, str], dict[str, int]] = {}  # event -> line ->
 
     # --- entry points -------------------------------------------------------------------------
 
     def apply(
         self, item: NormalizedEvent | LineExposure | EventExposure, now_ms: int
     ) -> list[Command]:
-        """The commands one input causes (after the timers due at ``now_ms``)."""
-        out = self.on_time(now_ms)
+        """The commands one input causes, after the timers of its own stream due at ``now_ms``."""
+        out: Out = []
         match item:
             case LineExposure():
                 self._line_exposure(out, item, now_ms)
             case EventExposure():
                 self._event_exposure(out, item, now_ms)
             case ProviderHealth():
-                self._data_lag(out, item, now_ms)
                 self._health(out, item, now_ms)
             case LineOddsChanged() | OddsChanged() | MarketStatusChanged() | BettingStopped():
                 self._feed(out, item, now_ms)
             case EventChanged():
+                self._fire_event_timers(out, item.tenant_id, item.event_id, now_ms)
                 self._lifecycle(out, item, now_ms)
             case _:
                 pass
-        out.extend(self.on_time(now_ms))
         return out
 
     def on_time(self, now_ms: int) -> list[Command]:
-        """Fire the timers due at ``now_ms``, in deadline order."""
+        """Fire every timer due at ``now_ms``, in deadline order (the wall clock of a live run;
+        the end of a replay's input)."""
         due: list[tuple[int, int, tuple[str, ...]]] = [
-            (at, 0, key) for key, at in self._alive_deadlines.items() if at <= now_ms
+            (at, 0, who) for who, at in self._alive_deadlines.items() if at <= now_ms
         ]
-        due += [(at, 1, key) for key, at in self._velocity_deadlines.items() if at <= now_ms]
+        due += [(at, 1, who) for who, at in self._lagging_deadlines.items() if at <= now_ms]
+        due += [
+            (at, 2, (*event, line))
+            for event, lines in self._velocity_deadlines.items()
+            for line, at in lines.items()
+            if at <= now_ms
+        ]
         out: Out = []
-        for at, kind, key in sorted(due):
+        for _, kind, key in sorted(due):
+            if kind == 2:
+                self._fire_event_timers(out, key[0], key[1], now_ms, only=key[2])
+            else:
+                self._fire_producer_timers(out, (key[0], key[1], key[2]), now_ms)
+        return out
+
+    def next_deadline(self) -> int | None:
+        """The earliest time ``on_time`` must be called; None if no timer is pending."""
+        pending = [*self._alive_deadlines.values(), *self._lagging_deadlines.values()]
+        pending += [at for lines in self._velocity_deadlines.values() for at in lines.values()]
+        return min(pending, default=None)
+
+    def held(self) -> dict[Hold, frozenset[str]]:
+        """The markets held now, with the causes holding each (for inspection and tests)."""
+        return {key: frozenset(causes) for key, causes in self._holds.items()}
+
+    def forget_event(self, tenant: str, event: str) -> None:
+        """Drop what is kept for a finished event (its odds history, exposure versions, holds
+        and timers). Its command versions restart if it ever comes back."""
+        self._velocity_deadlines.pop((tenant, event), None)
+        self._lagging_events.pop((tenant, event), None)
+        for odds_key in [k for k in self._odds if k[:2] == (tenant, event)]:
+            del self._odds[odds_key]
+        for seen in [k for k in self._exposure_versions if k[1:3] == (tenant, event)]:
+            del self._exposure_versions[seen]
+        for hold in [h for h in self._versions if (h.tenant, h.event) == (tenant, event)]:
+            self._versions.pop(hold, None)
+            self._holds.pop(hold, None)
+
+    # --- timers -------------------------------------------------------------------------------
+
+    def _fire_event_timers(
+        self, out: Out, tenant: str, event: str, now: int, only: str | None = None
+    ) -> None:
+        lines = self._velocity_deadlines.get((tenant, event))
+        if not lines:
+            return
+        for at, line in sorted((at, line) for line, at in lines.items() if at <= now):
+            if only is not None and line != only:
+                continue
+            del lines[line]
+            reason = f"no odds move over the limit for {self.config.velocity_window_ms} ms"
+            values = {"window_ms": self.config.velocity_window_ms}
+            self._release(
+                out, Hold("ODDS_VELOCITY", tenant, event, line), "velocity", at, reason, values
+            )
+        if not lines:
+            del self._velocity_deadlines[(tenant, event)]
+
+    def _fire_producer_timers(self, out: Out, who: Producer, now: int) -> None:
+        silent = self._alive_deadlines.get(who)
+        lagging = self._lagging_deadlines.get(who)
+        for at, kind in sorted((at, k) for at, k in ((silent, 0), (lagging, 1)) if at is not None):
+            if at > now:
+                continue
             if kind == 0:
-                who = (key[0], key[1], key[2])
                 del self._alive_deadlines[who]
                 values = {"last_alive_ms": self._last_alive[who]}
                 values["timeout_ms"] = self.config.alive_timeout_ms
                 self._producer_down(out, who, "SILENT", at, values)
             else:
-                tenant, event, line = key
-                del self._velocity_deadlines[(tenant, event, line)]
-                reason = f"no odds move over the limit for {self.config.velocity_window_ms} ms"
-                values = {"window_ms": self.config.velocity_window_ms}
-                hold: HoldKey = ("ODDS_VELOCITY", tenant, event, line)
-                self._release(out, hold, "velocity", at, reason, values)
-        return out
-
-    def next_deadline(self) -> int | None:
-        """The earliest time ``on_time`` must be called; None if no timer is pending."""
-        pending = [*self._alive_deadlines.values(), *self._velocity_deadlines.values()]
-        return min(pending, default=None)
-
-    def held(self) -> dict[HoldKey, frozenset[str]]:
-        """The markets held now, with the causes holding each (for inspection and tests)."""
-        return {key: frozenset(causes) for key, causes in self._holds.items()}
+                del self._lagging_deadlines[who]
+                reason = f"no LAGGING for {self.config.lagging_hold_ms} ms"
+                self._producer_up(out, who, "LAGGING", at, reason)
 
     # --- holds and commands -------------------------------------------------------------------
 
     def _command(
-        self, kind: type[Command], key: HoldKey, at: int, why: str, values: Figures
+        self, kind: type[Command], key: Hold, at: int, why: str, values: Figures
     ) -> Command:
-        rule, tenant, event, line = key
         action = "suspend" if kind is MarketSuspend else "resume"
         version = self._versions.get(key, 0) + 1
         self._versions[key] = version
+        scope = key.event if key.provider is None else f"{key.provider}/{key.producer}"
         return kind(
-            tenant_id=tenant,
+            tenant_id=key.tenant,
             version=version,
             as_of_ms=at,
-            command_id=f"{rule}:{tenant}:{event}:{line or '*'}:{action}:{at}",
-            event_id=event,
-            line_id=line,
-            rule=rule,
+            command_id=f"{key.rule}:{key.tenant}:{scope}:{key.line or '*'}:{action}:{at}",
+            event_id=key.event,
+            line_id=key.line,
+            rule=key.rule,
             reason=why,
             values=dict(values),
+            provider_id=key.provider,
+            producer=key.producer,
         )
 
-    def _hold(self, out: Out, key: HoldKey, cause: str, at: int, why: str, values: Figures) -> None:
+    def _hold(self, out: Out, key: Hold, cause: str, at: int, why: str, values: Figures) -> None:
         causes = self._holds.setdefault(key, set())
         if cause in causes:
             return
@@ -217,9 +291,7 @@ class SuspendRules:
         if len(causes) == 1:
             out.append(self._command(MarketSuspend, key, at, why, values))
 
-    def _release(
-        self, out: Out, key: HoldKey, cause: str, at: int, why: str, values: Figures
-    ) -> None:
+    def _release(self, out: Out, key: Hold, cause: str, at: int, why: str, values: Figures) -> None:
         causes = self._holds.get(key)
         if causes is None or cause not in causes:
             return
@@ -227,20 +299,6 @@ class SuspendRules:
         if not causes:
             del self._holds[key]
             out.append(self._command(MarketResume, key, at, why, values))
-
-    def _release_all(
-        self,
-        out: Out,
-        rule: SuspendRule,
-        tenant: str,
-        cause: str,
-        at: int,
-        why: str,
-        values: Figures,
-    ) -> None:
-        keys = [k for k, c in self._holds.items() if k[0] == rule and k[1] == tenant and cause in c]
-        for key in keys:
-            self._release(out, key, cause, at, why, values)
 
     # --- liability ----------------------------------------------------------------------------
 
@@ -255,21 +313,21 @@ class SuspendRules:
             return
         top = max((s.liability for s in x.selections), default=0)
         cfg, tenant, event, line = self.config, x.tenant_id, x.event_id, x.line_id
-        key: HoldKey = ("LIABILITY_SELECTION", tenant, event, line)
+        key = Hold("LIABILITY_SELECTION", tenant, event, line)
         self._threshold(out, key, now, top, cfg.selection_liability, x)
-        key = ("LIABILITY_MARKET", tenant, event, line)
+        key = Hold("LIABILITY_MARKET", tenant, event, line)
         self._threshold(out, key, now, x.worst_case, cfg.market_liability, x)
 
     def _event_exposure(self, out: Out, x: EventExposure, now: int) -> None:
         if self._stale(("event", x.tenant_id, x.event_id, x.book, x.currency), x.version):
             return
-        key: HoldKey = ("LIABILITY_EVENT", x.tenant_id, x.event_id, None)
+        key = Hold("LIABILITY_EVENT", x.tenant_id, x.event_id)
         self._threshold(out, key, now, x.worst_case, self.config.event_liability, x)
 
     def _threshold(
         self,
         out: Out,
-        key: HoldKey,
+        key: Hold,
         now: int,
         figure: int,
         thresholds: dict[str, int],
@@ -290,88 +348,45 @@ class SuspendRules:
             reason = f"{figure} {x.currency} < {below} ({x.book})"
             self._release(out, key, cause, now, reason, values)
 
-    # --- provider health and data lag ---------------------------------------------------------
+    # --- provider health ----------------------------------------------------------------------
 
     def _health(self, out: Out, h: ProviderHealth, now: int) -> None:
-        producer = (h.tenant_id, h.provider_id, h.producer)
-        if h.state in ("DOWN", "LAGGING"):
-            values = {"event_time_ms": h.event_time_ms}
-            if h.state == "LAGGING":
-                self._lagging_since[producer] = h.event_time_ms
-            self._producer_down(out, producer, h.state, now, values)
+        who = (h.tenant_id, h.provider_id, h.producer)
+        self._fire_producer_timers(out, who, now)
+        values = {"event_time_ms": h.event_time_ms}
+        if h.state == "DOWN":
+            self._producer_down(out, who, "DOWN", now, values)
+        elif h.state == "LAGGING":
+            self._lagging_deadlines[who] = now + self.config.lagging_hold_ms
+            self._producer_down(out, who, "LAGGING", now, values)
         elif h.state == "ALIVE":
-            last = max(self._last_alive.get(producer, h.event_time_ms), h.event_time_ms)
-            self._last_alive[producer] = last
+            last = max(self._last_alive.get(who, h.event_time_ms), h.event_time_ms)
+            self._last_alive[who] = last
             deadline = last + self.config.alive_timeout_ms
-            self._alive_deadlines[producer] = deadline
+            self._alive_deadlines[who] = deadline
             if h.subscribed is False:
-                values = {"event_time_ms": h.event_time_ms}
-                self._producer_down(out, producer, "UNSUBSCRIBED", now, values)
+                self._producer_down(out, who, "UNSUBSCRIBED", now, values)
             elif deadline > now:
-                self._producer_up(out, *producer, now)
+                for cause in ("DOWN", "UNSUBSCRIBED", "SILENT"):
+                    self._producer_up(out, who, cause, now, f"ALIVE at {h.event_time_ms}")
 
-    def _producer_down(
-        self, out: Out, who: tuple[str, str, str], state: str, at: int, values: Figures
-    ) -> None:
+    def _producer_down(self, out: Out, who: Producer, state: str, at: int, values: Figures) -> None:
         tenant, provider, producer = who
-        self._down.setdefault((tenant, provider), {})[producer] = state
         reason = f"{provider} producer {producer} {state}"
-        for event in self._seen.get((tenant, provider), {}):
-            key: HoldKey = ("PROVIDER_DOWN", tenant, event, None)
-            self._hold(out, key, f"{provider}/{producer}", at, reason, values)
+        self._hold(
+            out,
+            Hold("PROVIDER_DOWN", tenant, "*", None, provider, producer),
+            state,
+            at,
+            reason,
+            values,
+        )
 
-    def _producer_up(self, out: Out, tenant: str, provider: str, producer: str, at: int) -> None:
-        down = self._down.get((tenant, provider), {})
-        if down.pop(producer, None) is None:
-            return
-        if not down:
-            del self._down[(tenant, provider)]
-        reason = f"{provider} producer {producer} ALIVE"
-        values = {"last_alive_ms": self._last_alive.get((tenant, provider, producer), 0)}
-        cause = f"{provider}/{producer}"
-        self._release_all(out, "PROVIDER_DOWN", tenant, cause, at, reason, values)
-
-    def _data_lag(self, out: Out, e: NormalizedEvent, now: int) -> None:
-        tenant, provider = e.tenant_id, e.provider_id
-        lag = e.received_time_ms - e.event_time_ms
-        limit = self.config.data_lag_ms
-        values = {"lag_ms": lag, "threshold_ms": limit}
-        if (tenant, provider) not in self._lagging:
-            if lag > limit:
-                self._lagging[(tenant, provider)] = lag
-                reason = f"{provider} data {lag} ms behind (> {limit})"
-                for event in self._seen.get((tenant, provider), {}):
-                    key: HoldKey = ("DATA_LAG", tenant, event, None)
-                    self._hold(out, key, provider, now, reason, values)
-        elif lag * 2 < limit:
-            del self._lagging[(tenant, provider)]
-            reason = f"{provider} data {lag} ms behind (< {limit} / 2)"
-            self._release_all(out, "DATA_LAG", tenant, provider, now, reason, values)
-
-    def _caught_up(self, out: Out, e: NormalizedEvent, now: int) -> None:
-        """A lagging stream (Betfair ``status: 503``) has caught up once a message published
-        after the LAGGING arrives: its producers are up again."""
-        for who, since in list(self._lagging_since.items()):
-            if who[:2] == (e.tenant_id, e.provider_id) and e.event_time_ms > since:
-                del self._lagging_since[who]
-                if self._down.get(who[:2], {}).get(who[2]) == "LAGGING":
-                    self._producer_up(out, *who, now)
-
-    def _see(self, out: Out, tenant: str, provider: str, event: str, now: int) -> None:
-        """Track ``event`` as the provider's; hold it at once if the provider is down or late."""
-        seen = self._seen.setdefault((tenant, provider), {})
-        if event in seen:
-            return
-        seen[event] = None
-        for producer, state in self._down.get((tenant, provider), {}).items():
-            reason = f"{provider} producer {producer} {state}"
-            key: HoldKey = ("PROVIDER_DOWN", tenant, event, None)
-            self._hold(out, key, f"{provider}/{producer}", now, reason, {})
-        lag = self._lagging.get((tenant, provider))
-        if lag is not None:
-            values = {"lag_ms": lag, "threshold_ms": self.config.data_lag_ms}
-            reason = f"{provider} data {lag} ms behind (> {self.config.data_lag_ms})"
-            self._hold(out, ("DATA_LAG", tenant, event, None), provider, now, reason, values)
+    def _producer_up(self, out: Out, who: Producer, state: str, at: int, reason: str) -> None:
+        tenant, provider, producer = who
+        values = {"last_alive_ms": self._last_alive.get(who, 0)}
+        key = Hold("PROVIDER_DOWN", tenant, "*", None, provider, producer)
+        self._release(out, key, state, at, f"{provider} producer {producer}: {reason}", values)
 
     # --- feed messages ------------------------------------------------------------------------
 
@@ -381,22 +396,24 @@ class SuspendRules:
         e: LineOddsChanged | OddsChanged | MarketStatusChanged | BettingStopped,
         now: int,
     ) -> None:
-        tenant, provider = e.tenant_id, e.provider_id
+        tenant = e.tenant_id
         event = e.event_id
-        if event is None:  # Betfair: no event id, the market stands for it
+        if isinstance(e, OddsChanged) or event is None:
+            # An exchange market is its own stream (the raw topic is keyed by market): it
+            # stands for its event, so its rules never depend on the event's other markets.
             assert isinstance(e, OddsChanged | MarketStatusChanged)
             event = e.market_id
-        self._data_lag(out, e, now)  # before _see: a clearing lag never flaps
-        self._caught_up(out, e, now)
-        self._see(out, tenant, provider, event, now)
+        self._fire_event_timers(out, tenant, event, now)
+        if not isinstance(e, MarketStatusChanged):
+            self._data_lag(out, e, event, now)
         match e:
             case BettingStopped():
                 reason = f"bet_stop groups={e.groups} status={e.status}"
-                key: HoldKey = ("PROVIDER_BET_STOP", tenant, event, None)
+                key = Hold("PROVIDER_BET_STOP", tenant, event)
                 self._hold(out, key, "bet_stop", now, reason, {"event_time_ms": e.event_time_ms})
             case LineOddsChanged():
                 if e.status == "OPEN":
-                    key = ("PROVIDER_BET_STOP", tenant, event, None)
+                    key = Hold("PROVIDER_BET_STOP", tenant, event)
                     reason = f"line {e.line_id} OPEN"
                     values = {"event_time_ms": e.event_time_ms}
                     self._release(out, key, "bet_stop", now, reason, values)
@@ -409,8 +426,23 @@ class SuspendRules:
             case _:
                 pass
 
+    def _data_lag(self, out: Out, e: NormalizedEvent, event: str, now: int) -> None:
+        lag = e.received_time_ms - e.event_time_ms
+        limit = self.config.data_lag_ms
+        values = {"lag_ms": lag, "threshold_ms": limit}
+        key = Hold("DATA_LAG", e.tenant_id, event)
+        if (e.tenant_id, event) not in self._lagging_events:
+            if lag > limit:
+                self._lagging_events[(e.tenant_id, event)] = lag
+                reason = f"{e.provider_id} data {lag} ms behind (> {limit})"
+                self._hold(out, key, "lag", now, reason, values)
+        elif lag * 2 < limit:
+            del self._lagging_events[(e.tenant_id, event)]
+            reason = f"{e.provider_id} data {lag} ms behind (< {limit} / 2)"
+            self._release(out, key, "lag", now, reason, values)
+
     def _lifecycle(self, out: Out, e: EventChanged, now: int) -> None:
-        key: HoldKey = ("PROVIDER_BET_STOP", e.tenant_id, e.event_id, None)
+        key = Hold("PROVIDER_BET_STOP", e.tenant_id, e.event_id)
         values = {"event_time_ms": e.event_time_ms}
         if e.change == "SUSPENDED":
             self._hold(out, key, "event_suspended", now, "event SUSPENDED", values)
@@ -445,8 +477,8 @@ class SuspendRules:
             history.append((at, odds))
         if move < self.config.velocity_max_move_bp:
             return
-        key = (tenant, event, line)
-        self._velocity_deadlines[key] = max(self._velocity_deadlines.get(key, 0), now + window)
+        lines = self._velocity_deadlines.setdefault((tenant, event), {})
+        lines[line] = max(lines.get(line, 0), now + window)
         values = {
             "move_bp": move,
             "max_move_bp": self.config.velocity_max_move_bp,
@@ -455,4 +487,4 @@ class SuspendRules:
             "window_ms": window,
         }
         reason = f"selection {selection} odds {previous} -> {odds} ({move} bp) within {window} ms"
-        self._hold(out, ("ODDS_VELOCITY", tenant, event, line), "velocity", now, reason, values)
+        self._hold(out, Hold("ODDS_VELOCITY", tenant, event, line), "velocity", now, reason, values)
