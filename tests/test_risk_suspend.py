@@ -403,6 +403,34 @@ def test_bet_stop(items: list[Item], expected: list[str]) -> None:
     assert all(c.rule == B and c.line_id is None for c in out)
 
 
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["OPEN", "SUSPENDED", "OPEN"], ["suspend", "resume"]),
+        (["OPEN", "SUSPENDED", "SUSPENDED", "CLOSED"], ["suspend", "resume"]),
+        (["SUSPENDED"], ["suspend"]),
+        (["OPEN", "CLOSED"], []),
+    ],
+)
+def test_a_market_suspended_by_the_exchange_is_held_on_its_own(
+    statuses: list[str], expected: list[str]
+) -> None:
+    rules = SuspendRules(CFG)
+    out: list[Command] = []
+    for at, status in enumerate(statuses):
+        change = MarketStatusChanged(
+            **common(at, provider="betfair"),
+            event_id="31389771",
+            market_id="1.5",
+            status=status,
+            in_play=False,
+            previous_status=None,
+        )
+        out += rules.apply(change, at)
+    assert [a for a, *_ in brief(out)] == expected
+    assert all((c.rule, c.event_id, c.line_id) == (B, "1.5", "1.5") for c in out)
+
+
 # --- odds velocity ----------------------------------------------------------------------------
 
 V = "ODDS_VELOCITY"
@@ -546,8 +574,9 @@ def test_commands_do_not_depend_on_when_on_time_is_called(
     plain = run(rules, script) + rules.on_time(END)
     rules, ticked = SuspendRules(CFG), []
     pending = sorted(ticks)
-    for item in script:
-        while pending and pending[0] <= now_of(item):
+    for n, item in enumerate(script):
+        # a tick never passes the time of an input still to come (of any stream)
+        while pending and pending[0] <= min(now_of(x) for x in script[n:]):
             ticked += rules.on_time(pending.pop(0))
         ticked += rules.apply(item, now_of(item))
     ticked += rules.on_time(END)
@@ -607,8 +636,10 @@ def _stream_of(item: Item) -> tuple[str, ...]:
             return ("line", item.event_id, item.line_id, item.book, item.currency)
         case EventExposure():
             return ("event", item.event_id, item.book, item.currency)
-        case OddsChanged() | MarketStatusChanged():
-            return ("feed", item.event_id or item.market_id)
+        case OddsChanged():
+            return ("feed", item.market_id)
+        case MarketStatusChanged():
+            return ("market", item.market_id)
         case _:
             return ("feed", str(getattr(item, "event_id", "")))
 

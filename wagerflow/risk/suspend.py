@@ -45,7 +45,8 @@ Rules:
   covers all of the provider's markets.
 - ``PROVIDER_BET_STOP`` (event): ``BettingStopped`` (whatever its ``groups``) and ``EventChanged``
   SUSPENDED hold; a later ``LineOddsChanged`` with status OPEN for the event releases the bet
-  stop; ``EventChanged`` RESUMED releases both.
+  stop; ``EventChanged`` RESUMED releases both. (market, as ``event_id`` and ``line_id``): a
+  ``MarketStatusChanged`` SUSPENDED (Betfair) holds its market; OPEN or CLOSED releases it.
 - ``ODDS_VELOCITY`` (line): per selection (``LineOddsChanged`` outcome odds, ``OddsChanged`` best
   back, whose event and line are both its ``market_id``), the odds of the last
   ``velocity_window_ms`` of event time are kept; a price that moved ``velocity_max_move_bp`` or
@@ -423,8 +424,8 @@ class SuspendRules:
             case OddsChanged():
                 odds = e.best_back_odds
                 self._sample(out, tenant, event, e.market_id, e.selection_id, odds, e, now)
-            case _:
-                pass
+            case MarketStatusChanged():
+                self._market_status(out, e, now)
 
     def _data_lag(self, out: Out, e: NormalizedEvent, event: str, now: int) -> None:
         lag = e.received_time_ms - e.event_time_ms
@@ -440,6 +441,17 @@ class SuspendRules:
             del self._lagging_events[(e.tenant_id, event)]
             reason = f"{e.provider_id} data {lag} ms behind (< {limit} / 2)"
             self._release(out, key, "lag", now, reason, values)
+
+    def _market_status(self, out: Out, e: MarketStatusChanged, now: int) -> None:
+        """A market the provider suspended is held on its own (its messages are one stream);
+        OPEN or CLOSED releases it."""
+        key = Hold("PROVIDER_BET_STOP", e.tenant_id, e.market_id, e.market_id)
+        values = {"event_time_ms": e.event_time_ms}
+        reason = f"market {e.market_id} {e.status}"
+        if e.status == "SUSPENDED":
+            self._hold(out, key, "market_suspended", now, reason, values)
+        elif e.status in ("OPEN", "CLOSED"):
+            self._release(out, key, "market_suspended", now, reason, values)
 
     def _lifecycle(self, out: Out, e: EventChanged, now: int) -> None:
         key = Hold("PROVIDER_BET_STOP", e.tenant_id, e.event_id)
