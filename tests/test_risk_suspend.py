@@ -664,14 +664,3 @@ def test_commands_do_not_depend_on_how_streams_interleave(script: list[Item], rn
     got = run(interleaved, shuffled) + interleaved.on_time(END)
     assert sorted(c.command_id for c in got) == sorted(c.command_id for c in expected)
     assert {c.command_id: c for c in got} == {c.command_id: c for c in expected}
-
-
-def test_forget_event_drops_its_state() -> None:
-    rules = SuspendRules(CFG)
-    run(rules, [line_odds(0, 20_000), line_odds(1_000, 30_000), bet_stop(2_000)])
-    run(rules, [line_exposure(1, 2_000_000)])
-    assert rules.held() and rules.next_deadline() is not None
-    rules.forget_event(TENANT, EVENT)
-    assert rules.held() == {}
-    assert rules.next_deadline() is None
-    assert pickle.dumps(rules) == pickle.dumps(SuspendRules(CFG))

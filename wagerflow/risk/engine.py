@@ -15,7 +15,9 @@ clock.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
+from typing import Any
 
 from schemas.dlq import DlqEntry, Reason
 from schemas.events import (
@@ -95,85 +97,27 @@ def risk_keys(event: NormalizedEvent, shards: int) -> list[str]:
 
 
 RETENTION_MS = 72 * 3600 * 1000
-"""A sport event or round silent this long (in its provider's time) is forgotten."""
+"""A risk entity (sport event, round) silent this long, in its provider's time, is forgotten."""
 SWEEP_EVERY_MS = 3600 * 1000
 
-Entity = tuple[str, ...]  # ("event", tenant, event_id) or ("round", tenant, provider, round_id)
 
+class EntityRisk:
+    """The books and rules of one risk entity (``risk_entity``): a sport event with its lines
+    and bets, a live round, an exchange market, or a provider's health."""
 
-def entities(event: NormalizedEvent) -> list[Entity]:
-    """The sport events (a Betfair market stands for its event) and rounds an event touches."""
-    tenant = event.tenant_id
-    round_id = getattr(event, "round_id", None)
-    if isinstance(round_id, str):
-        return [("round", tenant, event.provider_id, round_id)]
-    if isinstance(event, BetPlaced):
-        return [("event", tenant, s.event_id) for s in event.selections if s.event_id]
-    found: list[Entity] = []
-    for name in ("event_id", "market_id"):
-        value = getattr(event, name, None)
-        if isinstance(value, str):
-            found.append(("event", tenant, value))
-    return found
-
-
-class Retention:
-    """When each sport event and round was last seen, in its provider's own clock (feeds of
-    different providers may run on different clocks, e.g. a replayed recording beside live
-    bets): ``idle`` lists those silent for ``RETENTION_MS``, every ``SWEEP_EVERY_MS``."""
-
-    def __init__(self) -> None:
-        self._seen: dict[Entity, tuple[str, int]] = {}  # entity -> (provider, time)
-        self._clocks: dict[str, int] = {}  # provider -> newest received time
-        self._next_sweep: dict[str, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-    def touch(self, event: NormalizedEvent) -> list[Entity]:
-        """Record ``event``; return the entities due to be forgotten now (usually none)."""
-        provider, at = event.provider_id, event.received_time_ms
-        for entity in entities(event):
-            self._seen[entity] = (provider, at)
-        clock = self._clocks[provider] = max(self._clocks.get(provider, at), at)
-        if clock < self._next_sweep.setdefault(provider, clock + SWEEP_EVERY_MS):
-            return []
-        self._next_sweep[provider] = clock + SWEEP_EVERY_MS
-        cutoff = clock - RETENTION_MS
-        return [e for e, (p, t) in self._seen.items() if p == provider and t < cutoff]
-
-    def forget(self, forgotten: list[Entity]) -> None:
-        for entity in forgotten:
-            self._seen.pop(entity, None)
-
-
-class RiskShard:
-    """Plain picklable state: the flow snapshots it for recovery."""
-
-    def __init__(self, limits: LimitBook, suspend: SuspendConfig) -> None:
+    def __init__(self, suspend: SuspendConfig) -> None:
         self.sports = SportsBook()
         self.rounds = RoundBook()
-        self.limits = limits
         self.suspend = SuspendRules(suspend)
-        self.retention = Retention()
+        self.bets: set[tuple[str, str]] = set()  # (tenant, bet_id) placed here
+        self.provider = ""
+        self.last_seen_ms = 0
 
-    def _sweep(self, idle: list[Entity]) -> None:
-        """Forget idle events (those the sports book can drop) and rounds."""
-        events = {(e[1], e[2]) for e in idle if e[0] == "event"}
-        forgotten = self.sports.forget_events(events)
-        for tenant, event in forgotten:
-            self.suspend.forget_event(tenant, event)
-        rounds = {(e[1], e[2], e[3]) for e in idle if e[0] == "round"}
-        self.rounds.forget_rounds(rounds)
-        self.retention.forget([e for e in idle if e[0] == "round" or (e[1], e[2]) in forgotten])
-
-    def apply(self, event: NormalizedEvent, now_ms: int) -> list[RiskRecord]:
-        idle = self.retention.touch(event)
-        if idle:
-            self._sweep(idle)
+    def apply(self, event: NormalizedEvent, now_ms: int, limits: LimitBook) -> list[RiskRecord]:
+        self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
+        if isinstance(event, BetPlaced):
+            self.bets.add((event.tenant_id, event.bet_id))
         out: list[RiskRecord] = []
-        if isinstance(event, LimitsUpdated):
-            self.limits.apply_update(event)
         exposures = self.sports.apply(event)
         out.extend(exposures)
         out.extend(self.rounds.apply(event))
@@ -181,15 +125,119 @@ class RiskShard:
             relevant: Sequence[LineExposure | EventExposure] = [
                 e for e in exposures if isinstance(e, LineExposure | EventExposure)
             ]
-            out.extend(self.limits.check(event, relevant))
+            out.extend(limits.check(event, relevant))
         out.extend(self.suspend.apply(event, now_ms))
         for record in exposures:
             if isinstance(record, LineExposure | EventExposure):
                 out.extend(self.suspend.apply(record, now_ms))
         return out
 
+
+class RiskShard:
+    """The risk entities of one shard key, and the limits they share.
+
+    Snapshots are incremental: each entity is pickled on its own and its bytes are kept until
+    the entity changes, so an epoch's snapshot re-pickles only the entities its inputs touched
+    (the rest are copied as bytes). Entities silent for ``RETENTION_MS`` (by their provider's
+    newest received time, since feeds of different providers may run on different clocks, e.g.
+    a replayed recording beside live bets) are forgotten by a sweep every ``SWEEP_EVERY_MS``.
+    A multiple's legs on other entities are not seen by this entity's books."""
+
+    def __init__(self, limits: LimitBook, suspend: SuspendConfig) -> None:
+        self.limits = limits
+        self.config = suspend
+        self.entities: dict[str, EntityRisk] = {}
+        self._clocks: dict[str, int] = {}  # provider -> newest received time
+        self._next_sweep: dict[str, int] = {}
+        self._pickled: dict[str, bytes] = {}
+        self._dirty: set[str] = set()
+        self._bet_index: dict[tuple[str, str], str] = {}  # derived: rebuilt on restore
+        self._deadlines: dict[str, int] = {}  # derived: each entity's next timer
+
+    def __getstate__(self) -> dict[str, object]:
+        for key in self._dirty:
+            entity = self.entities.get(key)
+            if entity is None:
+                self._pickled.pop(key, None)
+            else:
+                self._pickled[key] = pickle.dumps(entity, protocol=pickle.HIGHEST_PROTOCOL)
+        self._dirty.clear()
+        return {
+            "limits": self.limits,
+            "config": self.config,
+            "clocks": self._clocks,
+            "next_sweep": self._next_sweep,
+            "entities": self._pickled,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.limits = state["limits"]
+        self.config = state["config"]
+        self._clocks = state["clocks"]
+        self._next_sweep = state["next_sweep"]
+        self._pickled = dict(state["entities"])
+        self.entities = {
+            k: pickle.loads(v)  # noqa: S301 own snapshot
+            for k, v in self._pickled.items()
+        }
+        self._dirty = set()
+        self._bet_index = {bet: key for key, entity in self.entities.items() for bet in entity.bets}
+        self._deadlines = {}
+        for key, entity in self.entities.items():
+            self._track_deadline(key, entity)
+
+    def _track_deadline(self, key: str, entity: EntityRisk) -> None:
+        deadline = entity.suspend.next_deadline()
+        if deadline is None:
+            self._deadlines.pop(key, None)
+        else:
+            self._deadlines[key] = deadline
+
+    def apply(self, event: NormalizedEvent, now_ms: int) -> list[RiskRecord]:
+        if isinstance(event, LimitsUpdated):
+            self.limits.apply_update(event)
+            return []
+        self._sweep(event)
+        if isinstance(event, BetDecided | BetSettled):
+            key = self._bet_index.get((event.tenant_id, event.bet_id))
+        else:
+            key = risk_entity(event)
+        if key is None:
+            return []
+        entity = self.entities.get(key)
+        if entity is None:
+            entity = self.entities[key] = EntityRisk(self.config)
+        self._dirty.add(key)
+        if isinstance(event, BetPlaced):
+            self._bet_index[(event.tenant_id, event.bet_id)] = key
+        out = entity.apply(event, now_ms, self.limits)
+        self._track_deadline(key, entity)
+        return out
+
+    def _sweep(self, event: NormalizedEvent) -> None:
+        provider, at = event.provider_id, event.received_time_ms
+        clock = self._clocks[provider] = max(self._clocks.get(provider, at), at)
+        if clock < self._next_sweep.setdefault(provider, clock + SWEEP_EVERY_MS):
+            return
+        self._next_sweep[provider] = clock + SWEEP_EVERY_MS
+        cutoff = clock - RETENTION_MS
+        for key, entity in list(self.entities.items()):
+            if entity.provider == provider and entity.last_seen_ms < cutoff:
+                del self.entities[key]
+                self._dirty.add(key)
+                self._deadlines.pop(key, None)
+                for bet in entity.bets:
+                    self._bet_index.pop(bet, None)
+
     def on_time(self, now_ms: int) -> list[RiskRecord]:
-        return list(self.suspend.on_time(now_ms))
+        """Fire the timers due at ``now_ms`` (the wall clock, or the end of the input)."""
+        out: list[RiskRecord] = []
+        for key in sorted(k for k, at in self._deadlines.items() if at <= now_ms):
+            entity = self.entities[key]
+            out.extend(entity.suspend.on_time(now_ms))
+            self._dirty.add(key)
+            self._track_deadline(key, entity)
+        return out
 
     def next_deadline(self) -> int | None:
-        return self.suspend.next_deadline()
+        return min(self._deadlines.values(), default=None)

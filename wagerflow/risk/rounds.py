@@ -253,16 +253,6 @@ class RoundBook:
         rnd = self._rounds.get(key)
         return rnd.status if rnd is not None else self._finished.get(key)
 
-    def forget_rounds(self, rounds: set[RoundKey]) -> None:
-        """Drop these rounds and their bets, open or finished, without a record: a round
-        silent for the caller's retention period was abandoned by its provider."""
-        for key in rounds:
-            rnd = self._rounds.pop(key, None)
-            if rnd is not None:
-                for bet_key in rnd.bets:
-                    self._bets.pop(bet_key, None)
-            self._finished.pop(key, None)
-
     def apply(self, event: NormalizedEvent) -> list[RoundExposure]:
         """The new exposures of the keys ``event`` changed, in currency order."""
         if event.category != "live":

@@ -48,14 +48,14 @@ Rules:
   its lines'; ``lines`` counts its lines with open legs. Player records (player_id set) are per
   (player, event, line, selection, currency) across both books.
 
-State grows with the bets and lines seen (a rollback can reopen any settled bet) until the
-caller forgets events (``forget_events``, the risk shard's retention sweep).
+State grows with the bets and lines seen (a rollback can reopen any settled bet); the risk
+shard keeps one book per sport event and forgets it when the event falls silent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 from schemas.events import (
     BetDecided,
@@ -74,8 +74,6 @@ from schemas.risk import Book, EventExposure, LineExposure, PlayerExposure, Sele
 from wagerflow.money import returns_at_odds
 
 Exposure = LineExposure | EventExposure | PlayerExposure
-K = TypeVar("K")
-V = TypeVar("V")
 BetKey = tuple[str, str]  # tenant, bet_id
 LegRef = tuple[BetKey, int]  # a bet and the index of one of its legs
 Where = tuple[str, str, str]  # tenant, event_id, line
@@ -144,49 +142,6 @@ class SportsBook:
         self._line_out: dict[LineKey, tuple[int, LineFigures]] = {}
         self._event_out: dict[EventKey, tuple[int, tuple[int, ...]]] = {}
         self._player_out: dict[PlayerKey, tuple[int, tuple[int, ...]]] = {}
-
-    def forget_events(self, events: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Drop everything kept for these ``(tenant, event_id)`` (a Betfair market id stands for
-        its event) and return those forgotten. An event with an open leg, or with a multiple
-        that also has a leg on an event not in the set, is kept. Versions of a forgotten key
-        restart at 1 if it ever comes back."""
-        bets_on: dict[tuple[str, str], set[BetKey]] = {}
-        for (tenant, event, _), refs in self._on_line.items():
-            if (tenant, event) in events:
-                bets_on.setdefault((tenant, event), set()).update(key for key, _ in refs)
-        forgotten = set(events)
-        for where, keys in bets_on.items():
-            for key in keys:
-                bet = self._bets[key]
-                open_leg = any(self._is_open((key, i)) for i in range(len(bet.legs)))
-                if open_leg or any((key[0], leg.event_id) not in events for leg in bet.legs):
-                    forgotten.discard(where)
-        for where, keys in bets_on.items():
-            if where in forgotten:
-                for key in keys:
-                    self._bets.pop(key, None)
-                    self._released.discard(key)
-        for tenant, line, event in [
-            (t, line, e) for (t, e, line) in self._on_line if (t, e) in forgotten
-        ]:
-            del self._on_line[(tenant, event, line)]
-            events_of_line = self._events_of_line.get((tenant, line), {})
-            events_of_line.pop(event, None)
-            if not events_of_line:
-                self._events_of_line.pop((tenant, line), None)
-                self._settled.discard((tenant, None, line))
-        self._settled = {m for m in self._settled if (m[0], m[1]) not in forgotten}
-        self._windows = {w: v for w, v in self._windows.items() if (w[0], w[1]) not in forgotten}
-        for tenant, event in forgotten:
-            self._event_in_play.pop((tenant, event), None)
-            self._market_in_play.pop((tenant, event), None)
-        _drop(self._lines, lambda k: (k[0], k[1]) in forgotten)
-        _drop(self._line_out, lambda k: (k[0], k[1]) in forgotten)
-        _drop(self._events, lambda k: (k[0], k[1]) in forgotten)
-        _drop(self._event_out, lambda k: (k[0], k[1]) in forgotten)
-        _drop(self._players, lambda k: (k[0], k[2]) in forgotten)
-        _drop(self._player_out, lambda k: (k[0], k[2]) in forgotten)
-        return forgotten
 
     # --- events -------------------------------------------------------------------------------
 
@@ -428,11 +383,6 @@ class SportsBook:
                 )
             )
         return out
-
-
-def _drop(table: dict[K, V], doomed: Callable[[K], bool]) -> None:
-    for key in [k for k in table if doomed(k)]:
-        del table[key]
 
 
 def _add(figures: list[int], delta: tuple[int, ...]) -> list[int]:

@@ -58,8 +58,6 @@ Rules:
   whose ``received_time_ms - event_time_ms`` exceeds ``data_lag_ms`` holds its event (market
   status messages are not measured: they may come from another stream of the event); the
   event's first such message with a lag below ``data_lag_ms / 2`` releases it.
-
-Memory: ``forget_event`` drops a finished event's odds history, holds and timers.
 """
 
 from __future__ import annotations
@@ -211,19 +209,6 @@ class SuspendRules:
     def held(self) -> dict[Hold, frozenset[str]]:
         """The markets held now, with the causes holding each (for inspection and tests)."""
         return {key: frozenset(causes) for key, causes in self._holds.items()}
-
-    def forget_event(self, tenant: str, event: str) -> None:
-        """Drop what is kept for a finished event (its odds history, exposure versions, holds
-        and timers). Its command versions restart if it ever comes back."""
-        self._velocity_deadlines.pop((tenant, event), None)
-        self._lagging_events.pop((tenant, event), None)
-        for odds_key in [k for k in self._odds if k[:2] == (tenant, event)]:
-            del self._odds[odds_key]
-        for seen in [k for k in self._exposure_versions if k[1:3] == (tenant, event)]:
-            del self._exposure_versions[seen]
-        for hold in [h for h in self._versions if (h.tenant, h.event) == (tenant, event)]:
-            self._versions.pop(hold, None)
-            self._holds.pop(hold, None)
 
     # --- timers -------------------------------------------------------------------------------
 
