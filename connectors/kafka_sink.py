@@ -23,7 +23,7 @@ class _ProducerPartition(StatefulSinkPartition[OutRecord, None]):
         self._producer = Producer(
             {
                 "bootstrap.servers": bootstrap,
-                "linger.ms": 20,
+                "linger.ms": 5,  # the latency a batch may wait to fill; epochs flush anyway
                 "compression.type": "lz4",
                 "enable.idempotence": True,
             }

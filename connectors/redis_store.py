@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import redis
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
+from redis.client import Pipeline
 
+from connectors.redis_scripts import Script, run_batch
 from schemas.state import STATE_ENCODER, MarketState
 from wagerflow.errors import ServiceUnavailable
 
@@ -52,7 +54,7 @@ def connect(url: str) -> redis.Redis[bytes]:
 class _StatePartition(StatefulSinkPartition[MarketState, None]):
     def __init__(self, url: str, closed_ttl_s: int) -> None:
         self._client = connect(url)
-        self._apply = self._client.register_script(CHECK_AND_APPLY)
+        self._apply = Script(self._client, CHECK_AND_APPLY)
         self._closed_ttl_s = closed_ttl_s
 
     def write_batch(self, values: list[MarketState]) -> None:
@@ -62,13 +64,13 @@ class _StatePartition(StatefulSinkPartition[MarketState, None]):
             held = latest.get(key)
             if held is None or state.version >= held.version:
                 latest[key] = state
-        pipe = self._client.pipeline(transaction=False)
-        for key, state in latest.items():
-            ttl = self._closed_ttl_s if state.status == "CLOSED" else 0
-            self._apply(
-                keys=[key], args=[state.version, STATE_ENCODER.encode(state), ttl], client=pipe
-            )
-        pipe.execute()
+
+        def fill(pipe: Pipeline[bytes]) -> None:
+            for key, state in latest.items():
+                ttl = self._closed_ttl_s if state.status == "CLOSED" else 0
+                self._apply.queue(pipe, [key], [state.version, STATE_ENCODER.encode(state), ttl])
+
+        run_batch(self._client, [self._apply], fill)
 
     def snapshot(self) -> None:
         return None
