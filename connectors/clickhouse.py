@@ -2,34 +2,69 @@
 and a server (``http(s)://HOST:PORT``).
 
 The embedded engine lives inside the process and locks its directory: one process at a time,
-one directory per process. Multi-process runs need a server DSN.
+one directory per process (a process may switch directories only once every client on the
+previous one is closed). Multi-process runs need a server DSN.
 
-Inserts are idempotent: each block carries an ``insert_deduplication_token`` derived from its
-rows, so a replayed identical block is dropped by the server, and tables are
-``ReplacingMergeTree`` keyed by the event's dedup key, so a replay cut into different blocks
-still collapses to one row (read with ``FINAL``). ``async_insert`` is off: the sink itself
-batches, and a synchronous insert is what makes a flushed epoch durable.
+Inserts are idempotent: each block carries an ``insert_deduplication_token`` derived from the
+identities of its rows, so a replayed identical block (a retry after an ambiguous error, or a
+re-run that cut the same rows) is dropped by the server, in the table and, with
+``deduplicate_blocks_in_dependent_materialized_views``, in its materialized views; tables keep the
+tokens of their last inserts (``non_replicated_deduplication_window`` in the DDL). Tables are
+``ReplacingMergeTree`` keyed by the row's identity, so a replay cut into different blocks still
+collapses to one row (read with ``FINAL``); the views in ``sql/0003`` stay exact under it.
+``async_insert`` is off: the sink itself batches, and a synchronous insert is what makes a flushed
+epoch durable.
+
+``AnalyticsSink`` writes ``(table, row)`` items to many tables: buffered per table, inserted
+about once a second per table (``flush_interval_s``) or every ``max_rows`` rows, and always at
+``snapshot()`` (the end of an epoch) and ``close()``. A ClickHouse error is retried with
+exponential backoff while rows keep being buffered; once ``max_buffered_rows`` are waiting (and
+at every snapshot) the sink blocks until the inserts succeed, which stops the dataflow:
+back-pressure, never a dropped row. A sealed block keeps its rows and token across retries, so
+an insert that failed after the server stored it is not stored twice. Errors that no retry can
+fix (an unknown table or column, a value of the wrong type) raise at once: the flow stops, and
+after the fix a restart replays from the last snapshot.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from operator import itemgetter
+from typing import Any, Protocol
 
 import clickhouse_connect
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.exceptions import ClickHouseError
+from clickhouse_connect.driver.exceptions import (
+    ClickHouseError,
+    DataError,
+    InterfaceError,
+    NotSupportedError,
+    ProgrammingError,
+)
 
 from wagerflow.errors import ConfigError, ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 _HINT = (
     "use the embedded engine (WAGERFLOW_CLICKHOUSE_DSN=chdb://PATH, the default) or point it at "
     "a running server"
 )
-INSERT_SETTINGS = {"async_insert": 0, "insert_deduplicate": 1}
+INSERT_SETTINGS: dict[str, Any] = {
+    "async_insert": 0,
+    "insert_deduplicate": 1,
+    "deduplicate_blocks_in_dependent_materialized_views": 1,
+}
+"""Set on every insert: synchronous (durable when it returns), deduplicated by block token, in
+the table and in the materialized views that read it."""
+
 Row = Sequence[Any]
 
 
@@ -39,7 +74,11 @@ def connect(dsn: str, database: str) -> Client:
         msg = f"ClickHouse database name must be letters, digits and '_'; got {database!r}"
         raise ConfigError(msg)
     try:
-        clickhouse_connect.get_client(dsn=dsn).command(f"CREATE DATABASE IF NOT EXISTS {database}")
+        admin = clickhouse_connect.get_client(dsn=dsn)
+        try:
+            admin.command(f"CREATE DATABASE IF NOT EXISTS {database}")
+        finally:
+            admin.close()
         client = clickhouse_connect.get_client(dsn=dsn, database=database)
     except ClickHouseError as exc:
         raise ServiceUnavailable("ClickHouse", dsn, f"{_HINT} ({exc})") from exc
@@ -62,7 +101,9 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 def migrate(client: Client) -> list[str]:
-    """Apply the migrations not applied yet; return their names. Idempotent."""
+    """Apply the migrations not applied yet; return their names. Idempotent: the applied
+    versions are recorded in ``schema_migrations``, and every statement is itself idempotent
+    (``IF NOT EXISTS``, ``OR REPLACE``), so a migration interrupted half-way is re-run whole."""
     client.command(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
         "applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
@@ -77,7 +118,12 @@ def migrate(client: Client) -> list[str]:
             continue
         for statement in _statements(sql):
             client.command(statement)
-        client.insert("schema_migrations", [[version, name]], column_names=["version", "name"])
+        client.insert(
+            "schema_migrations",
+            [[version, name]],
+            column_names=["version", "name"],
+            settings=INSERT_SETTINGS,
+        )
         done.append(name)
     return done
 
@@ -86,52 +132,367 @@ def dedup_token(table: str, rows: Sequence[Row], key_columns: Sequence[int]) -> 
     """A deterministic token for a block: the same rows (as identified by their key columns,
     e.g. the event's dedup key and version) in the same order give the same token."""
     digest = hashlib.sha256(table.encode())
-    for row in rows:
-        digest.update("\x1f".join(str(row[i]) for i in key_columns).encode() + b"\x1e")
+    if len(key_columns) == 1:
+        (only,) = key_columns
+        parts = [str(row[only]) for row in rows]
+    else:
+        get = itemgetter(*key_columns)
+        parts = ["\x1f".join(map(str, get(row))) for row in rows]
+    if parts:  # row keys joined by 0x1f, each row ended by 0x1e: one update, same digest
+        digest.update(("\x1e".join(parts) + "\x1e").encode())
     return digest.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """A table the sink writes: its insert columns (the order of a row) and the columns that
+    identify a row (its ReplacingMergeTree identity, and what a block's token is made of)."""
+
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        missing = [k for k in self.key if k not in self.columns]
+        if missing or not self.key:
+            msg = f"key columns {list(self.key)} must be a non-empty subset of the columns"
+            raise ValueError(msg)
+
+    @property
+    def key_indexes(self) -> list[int]:
+        return [self.columns.index(k) for k in self.key]
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Retry schedule of failed inserts: ``initial_s``, then times ``factor`` up to ``max_s``.
+    ``give_up_s``: after failing that long, raise ``ServiceUnavailable`` (the flow stops and a
+    restart replays from the last snapshot: nothing is lost); None (default) retries for ever,
+    holding the dataflow back until ClickHouse is back."""
+
+    initial_s: float = 0.5
+    max_s: float = 30.0
+    factor: float = 2.0
+    give_up_s: float | None = None
+
+    def delay(self, failures: int) -> float:
+        return float(min(self.max_s, self.initial_s * self.factor ** max(0, failures - 1)))
+
+
+class Inserter(Protocol):
+    """What the sink needs of a client (a clickhouse-connect ``Client`` is one)."""
+
+    def insert(
+        self,
+        table: str,
+        data: Sequence[Sequence[Any]],
+        *,
+        column_names: Sequence[str],
+        settings: dict[str, Any] | None = None,
+    ) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+PERMANENT_CODES = frozenset(
+    {
+        6, 16, 20, 26, 27, 38, 41, 43, 44, 47, 48, 53, 60, 62, 69, 70, 72, 81, 115, 117,
+        164, 192, 193, 194, 497, 516,
+    }
+)  # fmt: skip
+"""ClickHouse error codes no retry can fix: parse and type errors, unknown table, column,
+database or setting, syntax, readonly, access and authentication."""
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether an insert that raised ``exc`` may succeed later (an outage, an overloaded or
+    restarting server), as opposed to a mistake in the schema or the rows."""
+    if isinstance(exc, ServiceUnavailable):
+        return True
+    if not isinstance(exc, ClickHouseError):
+        return False
+    code = getattr(exc, "code", None)
+    if code is not None:
+        return code not in PERMANENT_CODES
+    return not isinstance(exc, ProgrammingError | DataError | NotSupportedError | InterfaceError)
+
+
+@dataclass(slots=True)
+class _Block:
+    table: str
+    rows: list[Row]
+    token: str
+
+
+class TableWriter:
+    """Buffers rows per table and inserts them in blocks, with retries and back-pressure (see
+    the module docstring). ``connect`` is called (again, after a failure to connect) when a
+    client is needed. ``clock`` and ``sleep`` are for tests."""
+
+    def __init__(
+        self,
+        connect: Callable[[], Inserter],
+        tables: Mapping[str, TableSpec],
+        *,
+        max_rows: int = 20_000,
+        flush_interval_s: float = 1.0,
+        max_buffered_rows: int = 200_000,
+        backoff: Backoff | None = None,
+        address: str = "ClickHouse",
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_rows < 1 or max_buffered_rows < max_rows:
+            msg = "need 1 <= max_rows <= max_buffered_rows"
+            raise ValueError(msg)
+        self._connect = connect
+        self._tables = dict(tables)
+        self._keys = {name: spec.key_indexes for name, spec in self._tables.items()}
+        self._max_rows = max_rows
+        self._interval = flush_interval_s
+        self._max_buffered = max_buffered_rows
+        self._backoff = backoff or Backoff()
+        self._address = address
+        self._clock = clock
+        self._sleep = sleep
+        self._client: Inserter | None = None
+        self._open: dict[str, list[Row]] = {}
+        self._opened_at: dict[str, float] = {}
+        self._sealed: deque[_Block] = deque()
+        self._buffered = 0
+        self._failures = 0
+        self._failing_since: float | None = None
+        self._retry_at = 0.0
+        self.inserts = 0
+        """Blocks inserted (for tests and metrics)."""
+        self.retries = 0
+        """Failed insert attempts that will be retried."""
+
+    @property
+    def buffered_rows(self) -> int:
+        """Rows accepted and not yet acknowledged by ClickHouse."""
+        return self._buffered
+
+    def add(self, table: str, rows: Sequence[Row]) -> None:
+        """Buffer ``rows`` for ``table``; insert what is due without waiting, and wait (retrying)
+        while more than ``max_buffered_rows`` rows are waiting."""
+        if table not in self._tables:
+            msg = f"no table {table!r} in this sink (known: {sorted(self._tables)})"
+            raise KeyError(msg)
+        if not rows:
+            return
+        buf = self._open.setdefault(table, [])
+        if not buf:
+            self._opened_at[table] = self._clock()
+        buf.extend(rows)
+        self._buffered += len(rows)
+        while len(self._open[table]) >= self._max_rows:
+            self._seal(table, self._max_rows)
+        self.flush_due()
+
+    def flush_due(self) -> None:
+        """Seal the tables whose oldest buffered row waited ``flush_interval_s``; insert sealed
+        blocks unless a retry is pending; block while over ``max_buffered_rows``."""
+        now = self._clock()
+        for table, buf in self._open.items():
+            if buf and now - self._opened_at[table] >= self._interval:
+                self._seal(table, len(buf))
+        self._drain(wait=False)
+        if self._buffered > self._max_buffered:
+            log.warning(
+                "%s: %d rows waiting (limit %d): holding the dataflow until inserts succeed",
+                self._address,
+                self._buffered,
+                self._max_buffered,
+            )
+            self.flush_all()
+
+    def flush_all(self) -> None:
+        """Insert everything buffered; return only when ClickHouse acknowledged all of it."""
+        for table, buf in self._open.items():
+            if buf:
+                self._seal(table, len(buf))
+        self._drain(wait=True)
+
+    def close(self) -> None:
+        self.flush_all()
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _seal(self, table: str, count: int) -> None:
+        buf = self._open[table]
+        rows, self._open[table] = buf[:count], buf[count:]
+        self._opened_at[table] = self._clock()
+        self._sealed.append(_Block(table, rows, dedup_token(table, rows, self._keys[table])))
+
+    def _drain(self, *, wait: bool) -> None:
+        while self._sealed:
+            now = self._clock()
+            if now < self._retry_at:
+                if not wait:
+                    return
+                self._sleep(self._retry_at - now)
+                continue
+            block = self._sealed[0]
+            if not self._insert(block):
+                continue
+            self._sealed.popleft()
+            self._buffered -= len(block.rows)
+
+    def _insert(self, block: _Block) -> bool:
+        try:
+            if self._client is None:
+                self._client = self._connect()
+            settings = dict(INSERT_SETTINGS, insert_deduplication_token=block.token)
+            self._client.insert(
+                block.table,
+                block.rows,
+                column_names=self._tables[block.table].columns,
+                settings=settings,
+            )
+        except Exception as exc:
+            if not retryable(exc):
+                raise
+            self._failed(block, exc)
+            return False
+        self.inserts += 1
+        if self._failures:
+            log.warning(
+                "%s: inserts succeed again after %d failures", self._address, self._failures
+            )
+        self._failures = 0
+        self._failing_since = None
+        self._retry_at = 0.0
+        return True
+
+    def _failed(self, block: _Block, exc: BaseException) -> None:
+        now = self._clock()
+        self._failures += 1
+        self.retries += 1
+        if self._failing_since is None:
+            self._failing_since = now
+        failing_for = now - self._failing_since
+        give_up = self._backoff.give_up_s
+        if give_up is not None and failing_for >= give_up:
+            hint = (
+                f"inserts failed for {failing_for:.0f}s ({self._failures} attempts; last: {exc}); "
+                f"{self._buffered} rows were not acknowledged and will be replayed from the last "
+                "snapshot on restart"
+            )
+            raise ServiceUnavailable("ClickHouse", self._address, hint) from exc
+        delay = self._backoff.delay(self._failures)
+        self._retry_at = now + delay
+        log.warning(
+            "%s: insert of %d rows into %s failed (%s); retry %d in %.1fs, %d rows buffered",
+            self._address,
+            len(block.rows),
+            block.table,
+            exc,
+            self._failures,
+            delay,
+            self._buffered,
+        )
+
+
+class _AnalyticsPartition(StatefulSinkPartition[tuple[str, Row], None]):
+    def __init__(self, writer: TableWriter) -> None:
+        self.writer = writer
+
+    def write_batch(self, values: list[tuple[str, Row]]) -> None:
+        by_table: dict[str, list[Row]] = {}
+        for table, row in values:
+            by_table.setdefault(table, []).append(row)
+        for table, rows in by_table.items():
+            self.writer.add(table, rows)
+        if not values:
+            self.writer.flush_due()
+
+    def snapshot(self) -> None:
+        self.writer.flush_all()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
 class _TablePartition(StatefulSinkPartition[Row, None]):
+    def __init__(self, writer: TableWriter, table: str) -> None:
+        self._writer = writer
+        self._table = table
+
+    def write_batch(self, values: list[Row]) -> None:
+        self._writer.add(self._table, values)
+
+    def snapshot(self) -> None:
+        self._writer.flush_all()
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+def _redacted(dsn: str) -> str:
+    """The DSN without credentials, for messages."""
+    scheme, sep, rest = dsn.partition("://")
+    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else dsn
+
+
+class AnalyticsSink(FixedPartitionedSink[tuple[str, Row], None]):
+    """Writes rows to many tables. Items: ``(key, (table, row))``, ``row`` in the column order
+    of ``tables[table]`` (``wagerflow.analytics.rows`` builds them: ``keyed_rows``). One
+    partition, so one writer and one connection (the embedded engine allows no more).
+
+    ``max_rows``: rows per insert at most; ``flush_interval_s``: how long a row may wait before
+    its table is inserted; ``max_buffered_rows``: rows waiting (over all tables) before the sink
+    blocks the dataflow; ``backoff``: the retry schedule. ``connect``: how to get a client
+    (default: ``connect(dsn, database)``; tests pass failing clients)."""
+
     def __init__(
         self,
         dsn: str,
         database: str,
-        table: str,
-        columns: list[str],
-        key_columns: list[str],
-        max_rows: int,
+        tables: Mapping[str, TableSpec],
+        *,
+        max_rows: int = 20_000,
+        flush_interval_s: float = 1.0,
+        max_buffered_rows: int = 200_000,
+        backoff: Backoff | None = None,
+        connect: Callable[[], Inserter] | None = None,
     ) -> None:
-        self._client = connect(dsn, database)
-        self._table = table
-        self._columns = columns
-        self._keys = [columns.index(c) for c in key_columns]
+        self._dsn = dsn
+        self._database = database
+        self._tables = dict(tables)
         self._max_rows = max_rows
-        self._buffer: list[Row] = []
+        self._interval = flush_interval_s
+        self._max_buffered = max_buffered_rows
+        self._backoff = backoff
+        self._connect = connect
 
-    def write_batch(self, values: list[Row]) -> None:
-        self._buffer.extend(values)
-        if len(self._buffer) >= self._max_rows:
-            self._flush()
+    def writer(self) -> TableWriter:
+        """A writer with this sink's configuration (what each partition uses)."""
+        dsn, database = self._dsn, self._database
+        return TableWriter(
+            self._connect or (lambda: connect(dsn, database)),
+            self._tables,
+            max_rows=self._max_rows,
+            flush_interval_s=self._interval,
+            max_buffered_rows=self._max_buffered,
+            backoff=self._backoff,
+            address=_redacted(dsn),
+        )
 
-    def _flush(self) -> None:
-        if not self._buffer:
-            return
-        rows, self._buffer = self._buffer, []
-        token = dedup_token(self._table, rows, self._keys)
-        settings = dict(INSERT_SETTINGS, insert_deduplication_token=token)
-        self._client.insert(self._table, rows, column_names=self._columns, settings=settings)
+    def list_parts(self) -> list[str]:
+        return ["clickhouse-analytics"]
 
-    def snapshot(self) -> None:
-        self._flush()
+    def part_fn(self, item_key: str) -> int:
+        return 0
 
-    def close(self) -> None:
-        self._flush()
-        self._client.close()
+    def build_part(self, step_id: str, for_part: str, resume_state: None) -> _AnalyticsPartition:
+        return _AnalyticsPartition(self.writer())
 
 
 class ClickHouseSink(FixedPartitionedSink[Row, None]):
-    """Buffers rows and inserts them per epoch (or every ``max_rows``). Items: ``(key, row)``.
-    ``key_columns`` identify a row for the block's deduplication token."""
+    """Buffers rows of one table and inserts them per epoch (or every ``max_rows``, or after a
+    second). Items: ``(key, row)``. ``key_columns`` identify a row for the block's deduplication
+    token. The one-table case of ``AnalyticsSink`` (same retries and back-pressure)."""
 
     def __init__(
         self,
@@ -142,7 +503,14 @@ class ClickHouseSink(FixedPartitionedSink[Row, None]):
         key_columns: list[str],
         max_rows: int = 20_000,
     ) -> None:
-        self._args = (dsn, database, table, columns, key_columns, max_rows)
+        self._table = table
+        self._sink = AnalyticsSink(
+            dsn,
+            database,
+            {table: TableSpec(tuple(columns), tuple(key_columns))},
+            max_rows=max_rows,
+            max_buffered_rows=max(200_000, max_rows),
+        )
 
     def list_parts(self) -> list[str]:
         return ["clickhouse"]
@@ -151,4 +519,4 @@ class ClickHouseSink(FixedPartitionedSink[Row, None]):
         return 0
 
     def build_part(self, step_id: str, for_part: str, resume_state: None) -> _TablePartition:
-        return _TablePartition(*self._args)
+        return _TablePartition(self._sink.writer(), self._table)

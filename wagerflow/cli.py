@@ -127,6 +127,34 @@ def _parser() -> argparse.ArgumentParser:
     sql = sub.add_parser("sql", help="run a query on the configured ClickHouse; rows as JSON")
     sql.add_argument("query")
     _common(sql)
+
+    rec = sub.add_parser(
+        "reconcile",
+        help="compare a provider's round report (CSV) with our settlements; exit 1 on "
+        "discrepancies",
+    )
+    rec.add_argument("--provider", required=True, help="provider id of our settlements")
+    rec.add_argument("--report", required=True, type=Path, metavar="FILE", help="the CSV report")
+    rec.add_argument(
+        "--from", dest="start", required=True, metavar="T", help="window start (ISO 8601 or ms)"
+    )
+    rec.add_argument("--to", dest="end", required=True, metavar="T", help="window end, exclusive")
+    rec.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="discrepancies as CSV (default: REPORT with .reconcile.csv instead of its suffix)",
+    )
+    _common(rec)
+
+    audit = sub.add_parser(
+        "audit", help="everything received and done for a round, session or bet (JSON lines)"
+    )
+    which = audit.add_mutually_exclusive_group(required=True)
+    which.add_argument("--round", metavar="R", help="a round id (live round, spin, event/line)")
+    which.add_argument("--session", metavar="S", help="a session id")
+    which.add_argument("--bet", metavar="B", help="a bet id")
+    _common(audit)
     return parser
 
 
@@ -252,6 +280,50 @@ def _cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
+    from connectors import clickhouse
+    from wagerflow.analytics import pseudonymizer
+    from wagerflow.analytics import reconcile as rec
+
+    start, end = rec.parse_time(args.start), rec.parse_time(args.end)
+    if end <= start:
+        msg = f"--to ({args.end}) must be after --from ({args.start})"
+        raise rec.ReportError(msg)
+    report = rec.read_report(args.report, pseudonymizer(settings), settings.tenant)
+    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    try:
+        named = sorted({r.round_id for r in report})
+        ours = rec.load_ours(client, settings.tenant, args.provider, start, end, named)
+    finally:
+        client.close()
+    result = rec.compare(report, ours, start, end)
+    output = args.output or args.report.with_suffix(".reconcile.csv")
+    rec.write_csv(result, output)
+    title = (
+        f"{args.provider} {rec.format_time(start)} .. {rec.format_time(end)} "
+        f"(tenant {settings.tenant})"
+    )
+    print(rec.render(result, title))
+    print(f"\nwritten: {output}")
+    return 0 if result.ok else 1
+
+
+def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from connectors import clickhouse
+    from wagerflow.analytics import audit
+
+    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    try:
+        records = audit.trail(
+            client, settings.tenant, round_id=args.round, session_id=args.session, bet_id=args.bet
+        )
+    finally:
+        client.close()
+    print(f"wagerflow: {len(records)} records; {audit.RAW_NOT_STORED}", file=sys.stderr)
+    sys.stdout.write(audit.json_lines(records))
+    return 0
+
+
 _COMMANDS = {
     "demo": _cmd_demo,
     "run": _cmd_run,
@@ -262,6 +334,8 @@ _COMMANDS = {
     "replay": _cmd_replay,
     "schema": _cmd_schema,
     "sql": _cmd_sql,
+    "reconcile": _cmd_reconcile,
+    "audit": _cmd_audit,
 }
 
 

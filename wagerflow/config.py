@@ -12,6 +12,12 @@
 | betfair_currency   | ``WAGERFLOW_BETFAIR_CURRENCY``| ``GBP`` (the stream carries no currency) |
 | signing_secrets    | ``WAGERFLOW_SIGNING_SECRETS`` | none: ``provider=secret[,provider=secret]`` |
 | dedup_horizon_hours| ``WAGERFLOW_DEDUP_HORIZON_HOURS`` | ``72`` (the UOF recovery window)     |
+| pseudonym_key      | ``WAGERFLOW_PSEUDONYM_KEY``   | ``DEV_PSEUDONYM_KEY`` (development only) |
+
+``pseudonym_key`` keys the pseudonyms that replace player ids in analytics
+(``wagerflow.analytics.pseudonym``). The default is public, so pseudonyms made with it can be
+reversed by anyone who guesses player ids: set a secret key (32+ random bytes) in production,
+and keep it: another key gives every player another pseudonym.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wagerflow.errors import ConfigError
@@ -27,6 +33,9 @@ from wagerflow.signing import parse_secrets
 from wagerflow.topics import Topics
 
 DEV_ENV_FILE = "dev/services.env"
+DEV_PSEUDONYM_KEY = "wagerflow-development-pseudonym-key"
+"""The default ``WAGERFLOW_PSEUDONYM_KEY``: fine for development and tests, never for production
+(it is public)."""
 _TENANT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -42,6 +51,7 @@ class Settings:
     betfair_currency: str
     signing_secrets: dict[str, bytes]
     dedup_horizon_hours: float
+    pseudonym_key: bytes = field(default=DEV_PSEUDONYM_KEY.encode(), repr=False)
 
     @property
     def topics(self) -> Topics:
@@ -104,6 +114,17 @@ def _positive(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _pseudonym_key(env: Mapping[str, str]) -> bytes:
+    text = env.get("WAGERFLOW_PSEUDONYM_KEY", DEV_PSEUDONYM_KEY)
+    if not text.strip():
+        msg = (
+            "WAGERFLOW_PSEUDONYM_KEY is empty: set a secret key (32+ random characters) that "
+            "keys player pseudonyms, or unset it to use the development default"
+        )
+        raise ConfigError(msg)
+    return text.encode()
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -123,5 +144,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             betfair_currency=env.get("WAGERFLOW_BETFAIR_CURRENCY", "GBP"),
             signing_secrets=_secrets(env.get("WAGERFLOW_SIGNING_SECRETS", "")),
             dedup_horizon_hours=_positive(env, "WAGERFLOW_DEDUP_HORIZON_HOURS", 72.0),
+            pseudonym_key=_pseudonym_key(env),
         )
     )
