@@ -36,7 +36,9 @@ from connectors.kafka_sink import KafkaSink
 from connectors.kafka_source import KafkaSource
 from connectors.records import RawBatch
 from flows.normalize import Outputs
-from flows.risk import RiskContext, build_pipeline_flow
+from flows.risk import RiskContext, RiskSinks, build_pipeline_flow
+from wagerflow.analytics.pseudonym import Pseudonymizer
+from wagerflow.config import DEV_PSEUDONYM_KEY
 from wagerflow.devenv import services
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
@@ -45,7 +47,7 @@ from wagerflow.pipeline.shard import Emitted, ShardState
 from wagerflow.producer import message_key
 from wagerflow.risk.engine import RiskShard, risk_keys
 from wagerflow.risk.limits import LimitBook
-from wagerflow.risk.outputs import risk_record
+from wagerflow.risk.outputs import topic_record
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.topics import Topics
 
@@ -119,8 +121,9 @@ def plain_loop(bootstrap: str, topic: str, expected: int, topics: Topics) -> flo
                 producer.produce(rec.topic, rec.value, rec.key)
                 for rkey in risk_keys(item.event, 16):
                     for record in risk[rkey].apply(item.event, item.event.received_time_ms):
-                        out = risk_record(record, topics)
-                        producer.produce(out.topic, out.value, out.key)
+                        out = topic_record(record, topics)
+                        if out is not None:
+                            producer.produce(out.topic, out.value, out.key)
         producer.poll(0)
     producer.flush(60)
     return time.perf_counter() - start
@@ -128,12 +131,17 @@ def plain_loop(bootstrap: str, topic: str, expected: int, topics: Topics) -> flo
 
 def flow_run(bootstrap: str, topic: str, topics: Topics) -> float:
     discard = DiscardSink()
-    outputs = Outputs(topics=KafkaSink(bootstrap), states=discard, rows=discard)
+    outputs = Outputs(
+        topics=KafkaSink(bootstrap),
+        states=discard,
+        rows=discard,
+        pseudo=Pseudonymizer(DEV_PSEUDONYM_KEY.encode()),
+    )
     risk = RiskContext(limits=LimitBook(), suspend=SuspendConfig(), wall_clock=None)
     flow = build_pipeline_flow(
         KafkaSource(bootstrap, {topic: "generic"}, stop_at_end=True),
         outputs,
-        discard,
+        RiskSinks(exposures=discard, settlements=discard),
         NormalizeContext("bench", "EUR"),
         risk,
         topics,

@@ -21,10 +21,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from bytewax.testing import run_main
+from clickhouse_connect.driver.client import Client
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from bench.workloads import WORKLOADS
 from connectors import clickhouse
+from connectors.clickhouse import Row
 from connectors.kafka_admin import ensure_topics
 from connectors.kafka_sink import KafkaSink
 from connectors.kafka_source import KafkaSource
@@ -33,20 +35,16 @@ from connectors.redis_store import CHECK_AND_APPLY, market_key
 from connectors.redis_store import connect as redis_connect
 from flows.normalize import Outputs, build_normalize_flow
 from schemas.state import STATE_ENCODER, MarketState
-from wagerflow.config import load_settings
+from wagerflow.analytics.pseudonym import Pseudonymizer
+from wagerflow.analytics.rows import TABLES, analytics_rows
+from wagerflow.config import DEV_PSEUDONYM_KEY, load_settings
 from wagerflow.devenv import services
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.outputs import (
-    EVENT_COLUMNS,
-    EVENT_KEY_COLUMNS,
-    dlq_record,
-    event_record,
-    event_row,
-)
+from wagerflow.pipeline.outputs import dlq_record, event_record
 from wagerflow.pipeline.shard import Emitted, ShardState
 from wagerflow.producer import message_key
-from wagerflow.runner import EVENTS_TABLE, prepare_clickhouse
+from wagerflow.runner import prepare_clickhouse
 from wagerflow.topics import Topics
 
 PARTITIONS = 4
@@ -104,7 +102,9 @@ def plain_loop(
     apply_state = r.register_script(CHECK_AND_APPLY)
     ch = clickhouse.connect(ch_dsn, database)
     shards: dict[str, ShardState] = defaultdict(lambda: ShardState(ctx))
-    rows: list[tuple[object, ...]] = []
+    pseudo = Pseudonymizer(DEV_PSEUDONYM_KEY.encode())
+    rows: dict[str, list[Row]] = defaultdict(list)
+    pending = 0
     seen = 0
     start = time.perf_counter()
     while seen < expected:
@@ -127,6 +127,8 @@ def plain_loop(
             for entry in dlq:
                 rec = dlq_record(entry, topics)
                 producer.produce(rec.topic, rec.value, rec.key)
+                for table, row in analytics_rows(entry, pseudo):
+                    rows[table].append(row)
             grouped: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
             for shard, w in work:
                 grouped[shard].append(w)
@@ -135,33 +137,41 @@ def plain_loop(
                     if isinstance(item, Emitted):
                         rec = event_record(item.entity, item.event, topics)
                         producer.produce(rec.topic, rec.value, rec.key)
-                        rows.append(event_row(item.entity, item.event))
+                        for table, row in analytics_rows(item.event, pseudo, entity=item.entity):
+                            rows[table].append(row)
+                            pending += 1
                     elif isinstance(item, MarketState):
                         states[market_key(item.tenant_id, item.provider_id, item.market_id)] = item
                     else:
                         rec = dlq_record(item, topics)
                         producer.produce(rec.topic, rec.value, rec.key)
+                        for table, row in analytics_rows(item, pseudo):
+                            rows[table].append(row)
         producer.poll(0)
         if states:
             pipe = r.pipeline(transaction=False)
             for key, st in states.items():
                 apply_state(keys=[key], args=[st.version, STATE_ENCODER.encode(st), 0], client=pipe)
             pipe.execute()
-        if len(rows) >= CH_BATCH_ROWS:
-            ch.insert(
-                EVENTS_TABLE, rows, column_names=EVENT_COLUMNS, settings=clickhouse.INSERT_SETTINGS
-            )
-            rows = []
-    if rows:
-        ch.insert(
-            EVENTS_TABLE, rows, column_names=EVENT_COLUMNS, settings=clickhouse.INSERT_SETTINGS
-        )
+        if pending >= CH_BATCH_ROWS:
+            _insert(ch, rows)
+            pending = 0
+    _insert(ch, rows)
     producer.flush(60)
     elapsed = time.perf_counter() - start
     consumer.close()
     ch.close()
     r.close()
     return elapsed
+
+
+def _insert(ch: Client, rows: dict[str, list[Row]]) -> None:
+    """Insert and clear the buffered rows, one insert per table (as the sink does)."""
+    for table, buffered in rows.items():
+        if buffered:
+            columns = list(TABLES[table].columns)
+            ch.insert(table, buffered, column_names=columns, settings=clickhouse.INSERT_SETTINGS)
+    rows.clear()
 
 
 def flow_run(
@@ -180,9 +190,8 @@ def flow_run(
     outputs = Outputs(
         topics=KafkaSink(bootstrap),
         states=RedisStateSink(redis_url),
-        rows=clickhouse.ClickHouseSink(
-            ch_dsn, database, EVENTS_TABLE, EVENT_COLUMNS, EVENT_KEY_COLUMNS
-        ),
+        rows=clickhouse.AnalyticsSink(ch_dsn, database, TABLES),
+        pseudo=Pseudonymizer(DEV_PSEUDONYM_KEY.encode()),
     )
     source = KafkaSource(bootstrap, {topic: provider}, stop_at_end=True)
     flow = build_normalize_flow(source, outputs, ctx, topics)

@@ -28,9 +28,11 @@ from connectors.records import OutRecord, RawBatch
 from schemas.dlq import DlqEntry
 from schemas.state import MarketState
 from wagerflow import metrics
+from wagerflow.analytics.pseudonym import Pseudonymizer
+from wagerflow.analytics.rows import keyed_rows
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import Work, decode_batch
-from wagerflow.pipeline.outputs import dlq_record, event_record, event_row
+from wagerflow.pipeline.outputs import dlq_record, event_record
 from wagerflow.pipeline.shard import Emitted, Output, ShardState
 from wagerflow.topics import Topics
 
@@ -42,6 +44,9 @@ class Outputs:
     topics: Sink[tuple[str, OutRecord]]
     states: Sink[tuple[str, MarketState]]
     rows: Sink[tuple[str, Any]]
+    """ClickHouse: ``(table, (table, row))`` items (``wagerflow.analytics.rows.keyed_rows``)."""
+    pseudo: Pseudonymizer
+    """Player ids become pseudonyms before any row leaves for analytics."""
 
 
 class _ShardLogic(StatefulBatchLogic[Work, Output, bytes]):
@@ -95,9 +100,9 @@ def normalize_steps(
     outputs: Outputs,
     ctx: NormalizeContext,
     topics: Topics,
-) -> tuple[Stream[tuple[str, Emitted]], Stream[tuple[str, OutRecord]]]:
+) -> tuple[Stream[tuple[str, Emitted]], Stream[tuple[str, OutRecord]], Stream[tuple[str, Any]]]:
     """Wire the normalize steps; return the normalized events (for steps downstream, such as
-    risk) and the topic records (events and DLQ) still to be written."""
+    risk), the topic records (events and DLQ) and the analytics rows still to be written."""
     raw = op.input("raw", flow, source)
     decoded = op.flat_map("decode", raw, lambda batch: _decode(ctx, batch))
     split = op.branch("split_rejects", decoded, lambda item: isinstance(item, DlqEntry))
@@ -123,9 +128,19 @@ def normalize_steps(
     records = op.map(
         "event_record", events, lambda kv: (kv[0], event_record(kv[1].entity, kv[1].event, topics))
     )
-    rows = op.map("event_row", events, lambda kv: (kv[0], event_row(kv[1].entity, kv[1].event)))
-    op.output("clickhouse", rows, outputs.rows)
-    return events, op.merge("all_records", records, rejects, late_rejects)
+    pseudo = outputs.pseudo
+    event_rows = op.flat_map(
+        "event_rows", events, lambda kv: keyed_rows(kv[1].event, pseudo, entity=kv[1].entity)
+    )
+    late = cast("Stream[tuple[str, DlqEntry]]", by_fate.trues)
+    entries = op.merge(
+        "dlq_entries",
+        cast("Stream[DlqEntry]", split.trues),
+        op.map("late_entry", late, lambda kv: kv[1]),
+    )
+    dlq_rows = op.flat_map("dlq_rows", entries, lambda entry: keyed_rows(entry, pseudo))
+    rows = op.merge("normalize_rows", event_rows, dlq_rows)
+    return events, op.merge("all_records", records, rejects, late_rejects), rows
 
 
 def build_normalize_flow(
@@ -133,6 +148,7 @@ def build_normalize_flow(
 ) -> Dataflow:
     """The normalize flow alone."""
     flow = Dataflow(FLOW_ID)
-    _, records = normalize_steps(flow, source, outputs, ctx, topics)
+    _, records, rows = normalize_steps(flow, source, outputs, ctx, topics)
     op.output("topics", records, outputs.topics)
+    op.output("clickhouse", rows, outputs.rows)
     return flow

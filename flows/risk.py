@@ -1,9 +1,11 @@
-"""normalized events -> exposures, limit breaches and market-control commands.
+"""normalized events -> exposures, limit breaches, market-control commands and settlements.
 
-    events ─ key by sport event / round (broadcast: health, limits) ─ risk shard ─┬─ exposure topic
-            (exposure books, limits, suspend rules; timers per stream, wall clock, end of input)      ├─ market.control
-                                                                                   ├─ limit.breach
-                                                                                   └─ Redis exposure
+    events ─ key by shard of event / round / market / provider ─ risk shard ─┬─ exposure topic
+            (broadcast: limits, bet decisions)                                ├─ market.control
+            (per entity: exposure books, limits, suspend rules with           ├─ limit.breach
+             per-stream timers, settlement books)                             ├─ settlements topic
+                                                                              ├─ Redis exposure
+                                                                              └─ Redis settlement
 
 ``build_pipeline_flow`` runs normalize and risk as one dataflow (``wagerflow run``, ``replay``).
 """
@@ -26,13 +28,17 @@ from connectors.records import OutRecord, RawBatch
 from flows.normalize import Outputs, normalize_steps
 from schemas.dlq import DlqEntry
 from schemas.events import NormalizedEvent
-from schemas.risk import EventExposure, LineExposure, RiskRecord, RoundExposure
+from schemas.risk import EventExposure, LineExposure, RoundExposure
+from schemas.settlement import BetSettlement, RoundSummary, Settlement
+from wagerflow.analytics.pseudonym import Pseudonymizer
+from wagerflow.analytics.rows import keyed_rows
+from wagerflow.metrics import SETTLEMENT_FLAGS, SETTLEMENTS, TIME_TO_SETTLE
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.outputs import dlq_record
 from wagerflow.pipeline.shard import Emitted
-from wagerflow.risk.engine import RiskShard, invalid_limits_update, risk_keys
+from wagerflow.risk.engine import RiskOutput, RiskShard, invalid_limits_update, risk_keys
 from wagerflow.risk.limits import LimitBook
-from wagerflow.risk.outputs import risk_record
+from wagerflow.risk.outputs import topic_record
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.topics import Topics
 
@@ -40,6 +46,14 @@ PIPELINE_FLOW_ID = "wagerflow"
 RISK_SHARDS = 16
 END_OF_INPUT_MS = 2**62
 """Later than any deadline: at the end of the input every timer is due."""
+
+
+@dataclass(frozen=True)
+class RiskSinks:
+    """Where the risk step writes besides topics: exposures and settlements in Redis."""
+
+    exposures: Sink[tuple[str, Any]]
+    settlements: Sink[tuple[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -52,23 +66,37 @@ class RiskContext:
     shards: int = RISK_SHARDS
 
 
-class _RiskLogic(StatefulBatchLogic[NormalizedEvent, RiskRecord, bytes]):
+def _observe(shard: RiskShard, record: BetSettlement) -> None:
+    outcome = record.outcome or "OPEN"
+    SETTLEMENTS.labels(record.provider_id, outcome).inc()
+    for flag in record.flags:
+        SETTLEMENT_FLAGS.labels(record.provider_id, flag).inc()
+    if record.state == "SETTLED" and record.previous_state is None:
+        placed = shard.placed_at(record.tenant_id, record.bet_id)
+        if placed is not None:
+            TIME_TO_SETTLE.labels(record.category).observe((record.settled_at_ms - placed) / 1000)
+
+
+class _RiskLogic(StatefulBatchLogic[NormalizedEvent, RiskOutput, bytes]):
     def __init__(self, shard: RiskShard, clock: Callable[[], int] | None) -> None:
         self._shard = shard
         self._clock = clock
 
-    def on_batch(self, values: list[NormalizedEvent]) -> tuple[list[RiskRecord], bool]:
-        out: list[RiskRecord] = []
+    def on_batch(self, values: list[NormalizedEvent]) -> tuple[list[RiskOutput], bool]:
+        out: list[RiskOutput] = []
         for event in values:
             out.extend(self._shard.apply(event, event.received_time_ms))
+        for record in out:
+            if isinstance(record, BetSettlement):
+                _observe(self._shard, record)
         return out, StatefulBatchLogic.RETAIN
 
-    def on_eof(self) -> tuple[list[RiskRecord], bool]:
+    def on_eof(self) -> tuple[list[RiskOutput], bool]:
         """The input has ended (a replay, ``--stop-at-end``): every pending timer fires at its
         deadline, as it would have with more input."""
         return self._shard.on_time(END_OF_INPUT_MS), StatefulBatchLogic.RETAIN
 
-    def on_notify(self) -> tuple[list[RiskRecord], bool]:
+    def on_notify(self) -> tuple[list[RiskOutput], bool]:
         if self._clock is None:
             return [], StatefulBatchLogic.RETAIN
         return self._shard.on_time(self._clock()), StatefulBatchLogic.RETAIN
@@ -91,10 +119,30 @@ def _keyed(shards: int, kv: tuple[str, Emitted]) -> list[tuple[str, NormalizedEv
     return [(key, event) for key in risk_keys(event, shards)]
 
 
+def _topic_record(kv: tuple[str, RiskOutput], topics: Topics) -> list[tuple[str, OutRecord]]:
+    record = topic_record(kv[1], topics)
+    return [] if record is None else [(kv[0], record)]
+
+
+def _analytics_rows(record: RiskOutput, pseudo: Pseudonymizer) -> list[tuple[str, Any]]:
+    if isinstance(record, Settlement):  # its bet versions have rows of their own
+        return []
+    return keyed_rows(record, pseudo)
+
+
+@dataclass(frozen=True)
+class RiskStreams:
+    topics: Stream[tuple[str, OutRecord]]
+    exposures: Stream[tuple[str, Any]]
+    settlements: Stream[tuple[str, Any]]
+    rows: Stream[tuple[str, Any]]
+
+
 def risk_steps(
-    events: Stream[tuple[str, Emitted]], ctx: RiskContext, topics: Topics
-) -> tuple[Stream[tuple[str, OutRecord]], Stream[tuple[str, Any]]]:
-    """Wire the risk steps; return topic records and the exposures for Redis."""
+    events: Stream[tuple[str, Emitted]], ctx: RiskContext, topics: Topics, pseudo: Pseudonymizer
+) -> RiskStreams:
+    """Wire the risk steps; return topic records, the exposures and the settlements for Redis,
+    and the analytics rows."""
     keyed_all = op.flat_map("risk_key", events, lambda kv: _keyed(ctx.shards, kv))
     split = op.branch("split_refused", keyed_all, lambda kv: isinstance(kv[1], DlqEntry))
     refused = op.map(
@@ -115,28 +163,40 @@ def risk_steps(
     records = op.stateful_batch(
         "risk_rules", cast("Stream[tuple[str, NormalizedEvent]]", keyed), build
     )
-    risk_records = op.map("risk_record", records, lambda kv: (kv[0], risk_record(kv[1], topics)))
+    risk_records = op.flat_map("risk_record", records, lambda kv: _topic_record(kv, topics))
     to_topics = op.merge("risk_and_refused", risk_records, refused)
     exposures = op.filter(
         "exposures_for_redis",
         records,
         lambda kv: isinstance(kv[1], LineExposure | EventExposure | RoundExposure),
     )
-    return to_topics, exposures
+    settlements = op.filter(
+        "settlements_for_redis",
+        records,
+        lambda kv: isinstance(kv[1], BetSettlement | RoundSummary),
+    )
+    rows = op.merge(
+        "risk_rows",
+        op.flat_map("risk_analytics_rows", records, lambda kv: _analytics_rows(kv[1], pseudo)),
+        op.flat_map("refused_rows", split.trues, lambda kv: keyed_rows(kv[1], pseudo)),
+    )
+    return RiskStreams(to_topics, exposures, settlements, rows)
 
 
 def build_pipeline_flow(
     source: Source[RawBatch],
     outputs: Outputs,
-    exposures_sink: Sink[tuple[str, Any]],
+    sinks: RiskSinks,
     ctx: NormalizeContext,
     risk: RiskContext,
     topics: Topics,
 ) -> Dataflow:
     """Normalize and risk as one dataflow: the risk steps see the normalized events directly."""
     flow = Dataflow(PIPELINE_FLOW_ID)
-    events, normalized = normalize_steps(flow, source, outputs, ctx, topics)
-    risk_records, exposures = risk_steps(events, risk, topics)
-    op.output("topics", op.merge("all_topic_records", normalized, risk_records), outputs.topics)
-    op.output("redis_exposure", exposures, exposures_sink)
+    events, normalized, rows = normalize_steps(flow, source, outputs, ctx, topics)
+    out = risk_steps(events, risk, topics, outputs.pseudo)
+    op.output("topics", op.merge("all_topic_records", normalized, out.topics), outputs.topics)
+    op.output("redis_exposure", out.exposures, sinks.exposures)
+    op.output("redis_settlement", out.settlements, sinks.settlements)
+    op.output("clickhouse", op.merge("all_rows", rows, out.rows), outputs.rows)
     return flow

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ from wagerflow.samples_exchange import exchange_bets, open_quotes
 CTX = NormalizeContext("t1", "GBP")
 
 
-def _records(path: Path) -> list[dict[str, object]]:
+def _records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_bytes().splitlines()]
 
 
@@ -49,5 +50,19 @@ def test_recorded_markets_suspend_and_settle_the_bets_on_them(
     assert not [v for v in still_open.values() if market in (v.get("line_id"), v["event_id"])]
     placed = [r for r in _records(out / "norm.bets.jsonl") if r["type"] == "bet.placed"]
     assert len(placed) == 40
+    (result,) = [r for r in _records(out / "norm.results.jsonl") if r["type"] == "market.result"]
+    won = {x["selection_id"] for x in result["results"] if x["result"] in ("WINNER", "PLACED")}
+    voided = {x["selection_id"] for x in result["results"] if x["result"] == "REMOVED"}
+    settled = {b["bet_id"]: b for m in _records(out / "settlements.jsonl") for b in m["bets"]}
+    assert set(settled) == {p["bet_id"] for p in placed}
+    for bet in placed:
+        selection = bet["selections"][0]["selection_id"]
+        got = settled[bet["bet_id"]]
+        if selection in won:
+            assert (got["outcome"], got["payout"]) == ("WIN", bet["potential_payout"])
+        elif selection in voided:
+            assert (got["outcome"], got["payout"]) == ("VOID", bet["stake"])
+        else:
+            assert (got["outcome"], got["payout"]) == ("LOSE", 0)
     quotes = open_quotes(lines)
     assert {q.market_id for q in quotes} == {market}

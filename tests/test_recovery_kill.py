@@ -58,13 +58,14 @@ def _deploy(tmp: Path, svc: DevServices, db: int, lines: list[bytes]) -> Deploym
 
 
 def _redis_dump(dep: Deployment) -> dict[bytes, object]:
-    """Market states exactly; exposures by their figures (without version and as_of, which
-    count the updates on the way: a replay after a kill may take another path to the same
-    figures); the liability ranking exactly."""
+    """Market states, bet settlements and round summaries exactly; exposures by their figures
+    (without version and as_of, which count the updates on the way: a replay after a kill may
+    take another path to the same figures); the liability ranking exactly."""
     r = redis.Redis.from_url(dep.redis_url)
     dump: dict[bytes, object] = {}
-    for key in r.scan_iter("wf:market:*"):
-        dump[key] = r.hgetall(key)
+    for pattern in ("wf:market:*", "wf:bet:*", "wf:round:*"):
+        for key in r.scan_iter(pattern):
+            dump[key] = r.hgetall(key)
     for key in r.scan_iter("wf:exposure:*"):
         state = json.loads(r.hget(key, "state") or b"{}")
         del state["version"], state["as_of_ms"]
@@ -119,6 +120,8 @@ def test_sigkill_mid_replay_then_restart_equals_an_uninterrupted_run(
 
     clean_redis = _redis_dump(clean)
     assert len([k for k in clean_redis if k.startswith(b"wf:market:")]) == markets
+    assert len([k for k in clean_redis if k.startswith(b"wf:bet:")]) >= 10
+    assert [k for k in clean_redis if k.startswith(b"wf:round:")]
     assert _redis_dump(killed) == clean_redis
     clean_rows: list[Any] = _clickhouse_dump(clean)
     assert len(clean_rows) > 1000
@@ -144,6 +147,22 @@ def test_sigkill_mid_replay_then_restart_equals_an_uninterrupted_run(
     killed_commands = _commands(killed)
     assert all(len(payloads) == 1 for payloads in killed_commands.values())
     assert killed_commands == clean_commands
+    # Settlements: one settlement per bet version, the very same whichever run published it.
+    clean_settled = _bet_versions(clean)
+    assert clean_settled
+    killed_settled = _bet_versions(killed)
+    assert all(len(payloads) == 1 for payloads in killed_settled.values())
+    assert killed_settled == clean_settled
+
+
+def _bet_versions(dep: Deployment) -> dict[tuple[str, int], set[bytes]]:
+    """Per bet version on the settlements topic, the distinct settlements carrying it."""
+    seen: dict[tuple[str, int], set[bytes]] = {}
+    for _, value in consume_all(dep.bootstrap, f"{dep.prefix}settlements"):
+        message = json.loads(value)
+        for bet in message["bets"]:
+            seen.setdefault((bet["bet_id"], bet["version"]), set()).add(value)
+    return seen
 
 
 def _commands(dep: Deployment) -> dict[str, set[bytes]]:

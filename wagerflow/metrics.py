@@ -29,3 +29,19 @@ PROCESSING_LATENCY = Histogram(
     ["provider"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+SETTLEMENTS = Counter(
+    "wagerflow_settlements",
+    "Bet settlement versions published (outcome OPEN: reopened by a rollback)",
+    ["provider", "outcome"],
+)
+SETTLEMENT_FLAGS = Counter(
+    "wagerflow_settlement_flags",
+    "Settlements flagged for a second look (ODDS_MISMATCH, LATE, CORRECTED, ...)",
+    ["provider", "flag"],
+)
+TIME_TO_SETTLE = Histogram(
+    "wagerflow_time_to_settle_seconds",
+    "A bet's placement to its first settlement (event time)",
+    ["category"],
+    buckets=(1, 10, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 7 * 24 * 3600),
+)

@@ -4,7 +4,8 @@ The recorded raw feeds are merged by their own timestamps (ties keep the order o
 arguments, then of the lines; a message that does not decode sorts first and reaches the
 DLQ) and run through the same flow code as ``wagerflow run``, with a file source instead of
 Kafka. Every output stream is written as JSON lines in DIR (one file
-per topic: the normalized topics, ``exposure``, ``market.control``, ``limit.breach``, ``dlq``),
+per topic: the normalized topics, ``exposure``, ``market.control``, ``limit.breach``,
+``settlements``, ``dlq``),
 with ``summary.json``. Each file is sorted by time (then version): the same files and settings
 give byte-identical output, whatever the batching.
 """
@@ -26,7 +27,9 @@ from connectors.file_source import read_messages
 from connectors.jsonl_sink import JsonlSink
 from connectors.merged_source import MergedSource, TimedMessage
 from flows.normalize import Outputs
-from flows.risk import RiskContext, build_pipeline_flow
+from flows.risk import RiskContext, RiskSinks, build_pipeline_flow
+from wagerflow.analytics.pseudonym import Pseudonymizer
+from wagerflow.config import DEV_PSEUDONYM_KEY
 from wagerflow.errors import ConfigError, WagerflowError
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.providers import PROVIDERS, identify
@@ -126,12 +129,22 @@ def replay(
     shutil.rmtree(out_dir, ignore_errors=True)
     topics = Topics("")
     discard = DiscardSink()
-    outputs = Outputs(topics=JsonlSink(out_dir), states=discard, rows=discard)
+    outputs = Outputs(
+        topics=JsonlSink(out_dir),
+        states=discard,
+        rows=discard,
+        pseudo=Pseudonymizer(DEV_PSEUDONYM_KEY.encode()),
+    )
     # One shard in each stateful step: every rule then sees the merged input in exactly its
     # order, whatever the batching, which is what makes a backtest reproducible to the byte.
     risk = RiskContext(limits=limits, suspend=SuspendConfig(), wall_clock=None, shards=1)
     flow = build_pipeline_flow(
-        MergedSource(messages, batch_size), outputs, discard, replace(ctx, shards=1), risk, topics
+        MergedSource(messages, batch_size),
+        outputs,
+        RiskSinks(exposures=discard, settlements=discard),
+        replace(ctx, shards=1),
+        risk,
+        topics,
     )
     run_main(flow, epoch_interval=timedelta(seconds=60))  # type: ignore[no-untyped-call]
     canonicalize(out_dir)

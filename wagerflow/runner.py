@@ -18,20 +18,20 @@ from connectors.kafka_admin import ensure_topics
 from connectors.kafka_sink import KafkaSink
 from connectors.kafka_source import KafkaSource
 from connectors.redis_exposure import RedisExposureSink
+from connectors.redis_settlement import RedisSettlementSink
 from connectors.redis_store import RedisStateSink
 from connectors.redis_store import connect as redis_connect
 from flows.normalize import Outputs
-from flows.risk import RiskContext, build_pipeline_flow
+from flows.risk import RiskContext, RiskSinks, build_pipeline_flow
+from wagerflow import analytics
 from wagerflow.config import Settings
 from wagerflow.errors import ConfigError
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.pipeline.outputs import EVENT_COLUMNS, EVENT_KEY_COLUMNS
 from wagerflow.providers import PROVIDERS
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.signing import Signing
 
-EVENTS_TABLE = "norm_events"
 DEFAULT_RECOVERY_PARTITIONS = 4
 
 
@@ -48,13 +48,15 @@ def _outputs(settings: Settings, topic_sink: KafkaSink | JsonlSink) -> Outputs:
     return Outputs(
         topics=topic_sink,
         states=RedisStateSink(settings.redis_url),
-        rows=clickhouse.ClickHouseSink(
-            settings.clickhouse_dsn,
-            settings.clickhouse_database,
-            EVENTS_TABLE,
-            EVENT_COLUMNS,
-            EVENT_KEY_COLUMNS,
-        ),
+        rows=analytics.sink(settings),
+        pseudo=analytics.pseudonymizer(settings),
+    )
+
+
+def _risk_sinks(settings: Settings) -> RiskSinks:
+    return RiskSinks(
+        exposures=RedisExposureSink(settings.redis_url),
+        settlements=RedisSettlementSink(settings.redis_url),
     )
 
 
@@ -106,7 +108,7 @@ def kafka_flow(
     return build_pipeline_flow(
         source,
         _outputs(settings, KafkaSink(settings.kafka_bootstrap)),
-        RedisExposureSink(settings.redis_url),
+        _risk_sinks(settings),
         normalize_context(settings),
         risk_context(limits_file, live=not stop_at_end),
         topics,
@@ -154,7 +156,7 @@ def run_files(settings: Settings, feeds: list[tuple[str, Path]], out_dir: Path) 
     flow = build_pipeline_flow(
         FileSource(feeds),
         _outputs(settings, JsonlSink(out_dir)),
-        RedisExposureSink(settings.redis_url),
+        _risk_sinks(settings),
         normalize_context(settings),
         risk_context(None, live=False),
         settings.topics,

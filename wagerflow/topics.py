@@ -14,7 +14,9 @@ EXPOSURE = "exposure"
 """Compacted: the latest exposure per line / event / player / round key."""
 MARKET_CONTROL = "market.control"
 LIMIT_BREACH = "limit.breach"
-RISK_OUTPUTS = (EXPOSURE, MARKET_CONTROL, LIMIT_BREACH)
+SETTLEMENTS = "settlements"
+"""``round.settle`` messages: the bet settlement versions of one input and round."""
+RISK_OUTPUTS = (EXPOSURE, MARKET_CONTROL, LIMIT_BREACH, SETTLEMENTS)
 NORMALIZED = tuple(STREAMS)
 """norm.odds, norm.markets, norm.events, norm.rounds, norm.bets, norm.results, norm.wallet,
 norm.limits, norm.health: the contract says which union each carries."""

@@ -28,12 +28,17 @@ from schemas.events import (
     LimitsUpdated,
     NormalizedEvent,
     ProviderHealth,
+    WalletTransaction,
 )
 from schemas.risk import EventExposure, LineExposure, RiskRecord
+from schemas.settlement import BetSettlement, RoundSummary, Settlement
 from wagerflow.risk.limits import LimitBook, LimitsError, LimitUpdate, validate_update
 from wagerflow.risk.rounds import RoundBook
 from wagerflow.risk.sports import SportsBook
 from wagerflow.risk.suspend import SuspendConfig, SuspendRules
+from wagerflow.settle.casino import CasinoSettlement
+from wagerflow.settle.publish import RoundTotals, settlement_messages
+from wagerflow.settle.sports import SportsSettlement
 from wagerflow.sharding import shard_of
 
 BROADCAST = (LimitsUpdated, BetDecided, BetSettled)
@@ -47,6 +52,8 @@ def risk_entity(event: NormalizedEvent) -> str | None:
     use."""
     if isinstance(event, ProviderHealth):
         return f"provider:{event.provider_id}"
+    if isinstance(event, WalletTransaction) and event.round_id is None:
+        return f"wallet:{event.provider_id}:{event.reference_id or event.transaction_id}"
     if isinstance(event, BetPlaced):
         if event.round_id is not None:
             return f"round:{event.round_id}"
@@ -101,23 +108,37 @@ RETENTION_MS = 72 * 3600 * 1000
 SWEEP_EVERY_MS = 3600 * 1000
 
 
+RiskOutput = RiskRecord | BetSettlement | RoundSummary | Settlement
+"""What a risk entity emits: exposures, commands and breaches; bet settlements, round summaries
+and the ``round.settle`` messages."""
+
+
 class EntityRisk:
     """The books and rules of one risk entity (``risk_entity``): a sport event with its lines
-    and bets, a live round, an exchange market, or a provider's health."""
+    and bets, a live round, an exchange market, or a provider's health. A settlement releases
+    exposure in the exposure books and pays in the settlement books, from the same input."""
 
     def __init__(self, suspend: SuspendConfig) -> None:
         self.sports = SportsBook()
         self.rounds = RoundBook()
         self.suspend = SuspendRules(suspend)
-        self.bets: set[tuple[str, str]] = set()  # (tenant, bet_id) placed here
+        self.sports_settlement = SportsSettlement()
+        self.casino_settlement = CasinoSettlement()
+        self.round_totals = RoundTotals()
+        self.bets: dict[tuple[str, str], int] = {}  # (tenant, bet_id) placed here -> event time
         self.provider = ""
         self.last_seen_ms = 0
 
-    def apply(self, event: NormalizedEvent, now_ms: int, limits: LimitBook) -> list[RiskRecord]:
+    def apply(self, event: NormalizedEvent, now_ms: int, limits: LimitBook) -> list[RiskOutput]:
         self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
         if isinstance(event, BetPlaced):
-            self.bets.add((event.tenant_id, event.bet_id))
-        out: list[RiskRecord] = []
+            self.bets.setdefault((event.tenant_id, event.bet_id), event.event_time_ms)
+        out: list[RiskOutput] = []
+        settled = self.sports_settlement.apply(event) + self.casino_settlement.apply(event)
+        if settled:
+            out.extend(settled)
+            out.extend(self.round_totals.apply(settled))
+            out.extend(settlement_messages(settled))
         exposures = self.sports.apply(event)
         out.extend(exposures)
         out.extend(self.rounds.apply(event))
@@ -193,7 +214,7 @@ class RiskShard:
         else:
             self._deadlines[key] = deadline
 
-    def apply(self, event: NormalizedEvent, now_ms: int) -> list[RiskRecord]:
+    def apply(self, event: NormalizedEvent, now_ms: int) -> list[RiskOutput]:
         if isinstance(event, LimitsUpdated):
             self.limits.apply_update(event)
             return []
@@ -229,9 +250,14 @@ class RiskShard:
                 for bet in entity.bets:
                     self._bet_index.pop(bet, None)
 
-    def on_time(self, now_ms: int) -> list[RiskRecord]:
+    def placed_at(self, tenant: str, bet_id: str) -> int | None:
+        """When a bet held by this shard was placed (event time), for time-to-settle."""
+        key = self._bet_index.get((tenant, bet_id))
+        return None if key is None else self.entities[key].bets.get((tenant, bet_id))
+
+    def on_time(self, now_ms: int) -> list[RiskOutput]:
         """Fire the timers due at ``now_ms`` (the wall clock, or the end of the input)."""
-        out: list[RiskRecord] = []
+        out: list[RiskOutput] = []
         for key in sorted(k for k, at in self._deadlines.items() if at <= now_ms):
             entity = self.entities[key]
             out.extend(entity.suspend.on_time(now_ms))

@@ -14,7 +14,8 @@ from schemas.risk import (
     RiskRecord,
     RoundExposure,
 )
-from wagerflow.topics import EXPOSURE, LIMIT_BREACH, MARKET_CONTROL, Topics
+from schemas.settlement import SETTLEMENT_ENCODER, BetSettlement, RoundSummary, Settlement
+from wagerflow.topics import EXPOSURE, LIMIT_BREACH, MARKET_CONTROL, SETTLEMENTS, Topics
 
 
 def record_key(record: RiskRecord) -> str:
@@ -34,10 +35,15 @@ def record_key(record: RiskRecord) -> str:
         return f"{t}:round:{record.provider_id}:{record.round_id}:{record.currency}"
     if isinstance(record, LimitBreach):
         return f"{t}:bet:{record.bet_id}"
+    if record.provider_id is not None:  # a provider-wide command
+        return f"{t}:provider:{record.provider_id}/{record.producer}"
     return f"{t}:market:{record.event_id}:{record.line_id or '*'}"
 
 
-def risk_record(record: RiskRecord, topics: Topics) -> OutRecord:
+def risk_record(record: RiskRecord | Settlement, topics: Topics) -> OutRecord:
+    if isinstance(record, Settlement):
+        key = f"{record.tenant_id}:{record.provider_id}:{record.round_id}"
+        return OutRecord(topics.name(SETTLEMENTS), key.encode(), SETTLEMENT_ENCODER.encode(record))
     if isinstance(record, MarketSuspend | MarketResume):
         topic = MARKET_CONTROL
     elif isinstance(record, LimitBreach):
@@ -45,3 +51,13 @@ def risk_record(record: RiskRecord, topics: Topics) -> OutRecord:
     else:
         topic = EXPOSURE
     return OutRecord(topics.name(topic), record_key(record).encode(), RISK_ENCODER.encode(record))
+
+
+def topic_record(
+    record: RiskRecord | BetSettlement | RoundSummary | Settlement, topics: Topics
+) -> OutRecord | None:
+    """A risk output as its topic message; None for bet settlements and round summaries, which
+    go to Redis (the settlements topic carries the ``round.settle`` message listing them)."""
+    if isinstance(record, BetSettlement | RoundSummary):
+        return None
+    return risk_record(record, topics)

@@ -2,9 +2,11 @@
 
 ``RoundTotals`` keeps, per round (``schemas.settlement.BetSettlement.round_id``: a live round
 or a sports line ``event/line``), every bet's latest version and emits a new ``RoundSummary``
-whenever one of its bets changes: ``bets``, ``stake`` and ``payout`` over the bets whose state
+whenever its figures change: ``bets``, ``stake`` and ``payout`` over the bets whose state
 is SETTLED; ``status`` SETTLED when every known bet of the round is settled, VOID when they
-all are VOID, else OPEN; ``version`` counts the round's summaries. State is plain picklable
+all are VOID, else OPEN; ``updated_at_ms`` the latest ``settled_at_ms`` of its bets;
+``version`` counts the round's summaries. A new bet version that leaves all of these as they
+were (a flag, a confirmation) emits nothing. State is plain picklable
 Python, kept by the risk entity that owns the round.
 
 ``settlement_messages`` groups the bet versions one input produced into ``Settlement``
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 from itertools import groupby
 from typing import Literal
+
+import msgspec
 
 from schemas.settlement import (
     BetSettlement,
@@ -39,7 +43,7 @@ def round_key(record: BetSettlement) -> RoundKey:
 class RoundTotals:
     def __init__(self) -> None:
         self._bets: dict[RoundKey, dict[str, BetSettlement]] = {}
-        self._versions: dict[RoundKey, int] = {}
+        self._last: dict[RoundKey, RoundSummary] = {}
 
     def apply(self, records: list[BetSettlement]) -> list[RoundSummary]:
         touched: dict[RoundKey, BetSettlement] = {}
@@ -50,7 +54,17 @@ class RoundTotals:
             if held is None or record.version > held.version:
                 bets[record.bet_id] = record
                 touched[key] = record
-        return [self._summary(key, last) for key, last in touched.items()]
+        out = []
+        for key, last in touched.items():
+            summary = self._summary(key, last)
+            held_summary = self._last.get(key)
+            if held_summary is not None and _figures(held_summary) == _figures(summary):
+                continue
+            if held_summary is not None:
+                summary = msgspec.structs.replace(summary, version=held_summary.version + 1)
+            self._last[key] = summary
+            out.append(summary)
+        return out
 
     def _summary(self, key: RoundKey, last: BetSettlement) -> RoundSummary:
         tenant, provider, round_id, currency = key
@@ -61,7 +75,6 @@ class RoundTotals:
             status = "VOID" if all(b.outcome == "VOID" for b in settled) else "SETTLED"
         else:
             status = "OPEN"
-        version = self._versions[key] = self._versions.get(key, 0) + 1
         return RoundSummary(
             tenant_id=tenant,
             provider_id=provider,
@@ -72,9 +85,13 @@ class RoundTotals:
             bets=len(settled),
             stake=sum(b.stake for b in settled),
             payout=sum(b.payout for b in settled),
-            version=version,
+            version=1,
             updated_at_ms=max(b.settled_at_ms for b in bets),
         )
+
+
+def _figures(summary: RoundSummary) -> tuple[object, ...]:
+    return (summary.status, summary.bets, summary.stake, summary.payout, summary.updated_at_ms)
 
 
 def transaction(record: BetSettlement) -> SettlementTransaction | None:
