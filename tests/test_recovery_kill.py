@@ -76,9 +76,18 @@ def _redis_dump(dep: Deployment) -> dict[bytes, object]:
     return dump
 
 
-def _clickhouse_dump(dep: Deployment) -> list[str]:
-    rows = dep.sql("SELECT * EXCEPT (ingested_at) FROM norm_events FINAL ORDER BY dedup_key")
+CLICKHOUSE_TABLES = ("norm_events", "bets", "settlements", "rounds", "suspensions", "dlq")
+"""Compared row for row (FINAL). Not ``exposures``: its history holds every version emitted,
+and a replay after a kill may reach the same final figures by another path."""
+
+
+def _clickhouse_dump(dep: Deployment, table: str) -> list[str]:
+    rows = dep.sql(f"SELECT * EXCEPT (ingested_at) FROM {table} FINAL ORDER BY ALL")
     return [json.dumps(r, sort_keys=True).replace(dep.prefix, "PREFIX.") for r in rows]
+
+
+def _ggr(dep: Deployment) -> list[dict[str, Any]]:
+    return dep.sql("SELECT * FROM ggr_hourly ORDER BY ALL")
 
 
 def _topic_keys(dep: Deployment) -> tuple[set[str], int]:
@@ -123,9 +132,14 @@ def test_sigkill_mid_replay_then_restart_equals_an_uninterrupted_run(
     assert len([k for k in clean_redis if k.startswith(b"wf:bet:")]) >= 10
     assert [k for k in clean_redis if k.startswith(b"wf:round:")]
     assert _redis_dump(killed) == clean_redis
-    clean_rows: list[Any] = _clickhouse_dump(clean)
+    clean_rows: list[Any] = _clickhouse_dump(clean, "norm_events")
     assert len(clean_rows) > 1000
-    assert _clickhouse_dump(killed) == clean_rows
+    for table in CLICKHOUSE_TABLES:
+        expected = clean_rows if table == "norm_events" else _clickhouse_dump(clean, table)
+        assert _clickhouse_dump(killed, table) == expected, table
+    clean_ggr = _ggr(clean)
+    assert clean_ggr
+    assert _ggr(killed) == clean_ggr
     clean_keys, clean_count = _topic_keys(clean)
     killed_keys, killed_count = _topic_keys(killed)
     assert clean_count == len(clean_keys) == len(clean_rows)

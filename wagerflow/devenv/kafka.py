@@ -158,8 +158,9 @@ def start(paths: KafkaPaths, timeout_s: float = 90.0) -> str:
                 classpath,
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="),
+                # "=" form: a cluster id may start with "-" (1 in 64), which the tool's
+                # argument parser would take for an option
+                "--cluster-id=" + base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="),
                 "-c",
                 str(paths.config),
             ],
