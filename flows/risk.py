@@ -125,7 +125,9 @@ def _topic_record(kv: tuple[str, RiskOutput], topics: Topics) -> list[tuple[str,
 
 
 def _analytics_rows(record: RiskOutput, pseudo: Pseudonymizer) -> list[tuple[str, Any]]:
-    if isinstance(record, Settlement):  # its bet versions have rows of their own
+    """Rows for ClickHouse. A ``round.settle`` message and a round summary add none: both are
+    derived from the bet settlement versions, which have rows of their own."""
+    if isinstance(record, Settlement | RoundSummary):
         return []
     return keyed_rows(record, pseudo)
 

@@ -8,7 +8,8 @@ Derived records, not provider events. Money is integer minor units of ``currency
   same version again) changes nothing. ``state`` OPEN is a bet reopened by a rollback: outcome
   None, payout 0. ``settlement_id`` is ``{tenant}:{provider}:{bet_id}:{version}``.
 - ``RoundSummary``: per round (a live round, or a sports market line ``event_id/line_id``):
-  the totals over its settled bets, versioned the same way.
+  the totals over its settled bets; its ``version`` is the newest settlement time of its bets
+  (``wagerflow.settle.publish`` says why), a tie won by the later write.
 - ``Settlement``: the ``settlements`` topic, in the live bridge's ``round.settle`` shape. One
   message per settlement input and round, listing the bet versions it produced, and the
   wallet ``transactions`` those imply: a CREDIT of the payout (or of its increase), a DEBIT of

@@ -4,10 +4,13 @@
 or a sports line ``event/line``), every bet's latest version and emits a new ``RoundSummary``
 whenever its figures change: ``bets``, ``stake`` and ``payout`` over the bets whose state
 is SETTLED; ``status`` SETTLED when every known bet of the round is settled, VOID when they
-all are VOID, else OPEN; ``updated_at_ms`` the latest ``settled_at_ms`` of its bets;
-``version`` counts the round's summaries. A new bet version that leaves all of these as they
-were (a flag, a confirmation) emits nothing. State is plain picklable
-Python, kept by the risk entity that owns the round.
+all are VOID, else OPEN; ``updated_at_ms`` the latest ``settled_at_ms`` of its bets. A new bet
+version that leaves all of these as they were (a flag, a confirmation) emits nothing.
+``version`` is ``updated_at_ms``, not a count: bets of one round may come from several
+partitions, so how many intermediate totals a run passes through depends on the interleaving,
+while the final totals and their newest settlement time do not. A store keeps the highest
+version, the later write winning a tie, and so ends with the same summary whatever the path.
+State is plain picklable Python, kept by the risk entity that owns the round.
 
 ``settlement_messages`` groups the bet versions one input produced into ``Settlement``
 messages (one per tenant, provider, round and currency), with the wallet ``transactions`` each
@@ -22,8 +25,6 @@ from __future__ import annotations
 
 from itertools import groupby
 from typing import Literal
-
-import msgspec
 
 from schemas.settlement import (
     BetSettlement,
@@ -60,8 +61,6 @@ class RoundTotals:
             held_summary = self._last.get(key)
             if held_summary is not None and _figures(held_summary) == _figures(summary):
                 continue
-            if held_summary is not None:
-                summary = msgspec.structs.replace(summary, version=held_summary.version + 1)
             self._last[key] = summary
             out.append(summary)
         return out
@@ -85,7 +84,7 @@ class RoundTotals:
             bets=len(settled),
             stake=sum(b.stake for b in settled),
             payout=sum(b.payout for b in settled),
-            version=1,
+            version=max(b.settled_at_ms for b in bets),
             updated_at_ms=max(b.settled_at_ms for b in bets),
         )
 
