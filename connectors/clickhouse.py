@@ -16,8 +16,11 @@ collapses to one row (read with ``FINAL``); the views in ``sql/0003`` stay exact
 epoch durable.
 
 ``AnalyticsSink`` writes ``(table, row)`` items to many tables: buffered per table, inserted
-about once a second per table (``flush_interval_s``) or every ``max_rows`` rows, and always at
-``snapshot()`` (the end of an epoch) and ``close()``. A ClickHouse error is retried with
+about once a second per table (``flush_interval_s``) or every ``max_rows`` rows, and at
+``close()``. At ``snapshot()`` (the end of an epoch) it inserts only what is due and returns
+the rows not yet acknowledged as its recovery state: a restart re-buffers them, so a short
+epoch costs no insert on the dataflow's path, and a crash loses nothing (the rows are
+idempotent: re-inserting one that was stored changes nothing). A ClickHouse error is retried with
 exponential backoff while rows keep being buffered; once ``max_buffered_rows`` are waiting (and
 at every snapshot) the sink blocks until the inserts succeed, which stops the dataflow:
 back-pressure, never a dropped row. A sealed block keeps its rows and token across retries, so
@@ -313,6 +316,16 @@ class TableWriter:
                 self._seal(table, len(buf))
         self._drain(wait=True)
 
+    def pending(self) -> dict[str, list[Row]]:
+        """Every row not yet acknowledged, per table (sealed blocks first, in order)."""
+        out: dict[str, list[Row]] = {}
+        for block in self._sealed:
+            out.setdefault(block.table, []).extend(block.rows)
+        for table, buf in self._open.items():
+            if buf:
+                out.setdefault(table, []).extend(buf)
+        return out
+
     def close(self) -> None:
         self.flush_all()
         if self._client is not None:
@@ -394,9 +407,14 @@ class TableWriter:
         )
 
 
-class _AnalyticsPartition(StatefulSinkPartition[tuple[str, Row], None]):
-    def __init__(self, writer: TableWriter) -> None:
+Pending = dict[str, list[Row]]
+
+
+class _AnalyticsPartition(StatefulSinkPartition[tuple[str, Row], Pending | None]):
+    def __init__(self, writer: TableWriter, resume: Pending | None) -> None:
         self.writer = writer
+        for table, rows in (resume or {}).items():
+            writer.add(table, rows)
 
     def write_batch(self, values: list[tuple[str, Row]]) -> None:
         by_table: dict[str, list[Row]] = {}
@@ -407,8 +425,9 @@ class _AnalyticsPartition(StatefulSinkPartition[tuple[str, Row], None]):
         if not values:
             self.writer.flush_due()
 
-    def snapshot(self) -> None:
-        self.writer.flush_all()
+    def snapshot(self) -> Pending | None:
+        self.writer.flush_due()
+        return self.writer.pending() or None
 
     def close(self) -> None:
         self.writer.close()
@@ -435,7 +454,7 @@ def _redacted(dsn: str) -> str:
     return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else dsn
 
 
-class AnalyticsSink(FixedPartitionedSink[tuple[str, Row], None]):
+class AnalyticsSink(FixedPartitionedSink[tuple[str, Row], Pending | None]):
     """Writes rows to many tables. Items: ``(key, (table, row))``, ``row`` in the column order
     of ``tables[table]`` (``wagerflow.analytics.rows`` builds them: ``keyed_rows``). One
     partition, so one writer and one connection (the embedded engine allows no more).
@@ -485,8 +504,10 @@ class AnalyticsSink(FixedPartitionedSink[tuple[str, Row], None]):
     def part_fn(self, item_key: str) -> int:
         return 0
 
-    def build_part(self, step_id: str, for_part: str, resume_state: None) -> _AnalyticsPartition:
-        return _AnalyticsPartition(self.writer())
+    def build_part(
+        self, step_id: str, for_part: str, resume_state: Pending | None
+    ) -> _AnalyticsPartition:
+        return _AnalyticsPartition(self.writer(), resume_state)
 
 
 class ClickHouseSink(FixedPartitionedSink[Row, None]):

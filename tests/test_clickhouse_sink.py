@@ -108,17 +108,32 @@ def test_rows_wait_for_max_rows_or_the_interval_then_go_in_one_insert_per_table(
     assert len(client.stored["a"]) == 310 and len(client.stored["b"]) == 10
 
 
-def test_snapshot_and_close_flush_everything() -> None:
+def test_a_snapshot_keeps_the_rows_not_yet_due_as_state_and_close_flushes() -> None:
     client = FakeClient()
     sink = AnalyticsSink("chdb://x", "db", TABLES, connect=lambda: client, flush_interval_s=60)
     part = sink.build_part("step", "clickhouse-analytics", None)
     part.write_batch([("a", (1, "x")), ("b", (2, "y")), ("a", (3, "z"))])
     assert client.calls == []
-    part.snapshot()
-    assert client.stored == {"a": [(1, "x"), (3, "z")], "b": [(2, "y")]}
-    part.write_batch([("b", (4, "w"))])
-    part.close()
-    assert client.stored["b"] == [(2, "y"), (4, "w")] and client.closed
+    state = part.snapshot()
+    assert client.calls == []  # no insert on the epoch's path: nothing waited long enough
+    assert state == {"a": [(1, "x"), (3, "z")], "b": [(2, "y")]}
+    # a crash here: the restarted partition re-buffers the snapshot's rows
+    resumed = sink.build_part("step", "clickhouse-analytics", state)
+    resumed.write_batch([("b", (4, "w"))])
+    resumed.close()
+    assert client.stored == {"a": [(1, "x"), (3, "z")], "b": [(2, "y"), (4, "w")]}
+    assert client.closed
+
+
+def test_a_snapshot_after_the_interval_inserts_and_keeps_no_state() -> None:
+    client, t = FakeClient(), FakeTime()
+    sink = AnalyticsSink("chdb://x", "db", TABLES, connect=lambda: client, flush_interval_s=1.0)
+    part = sink.build_part("step", "clickhouse-analytics", None)
+    part.writer._clock = t.clock  # noqa: SLF001 - the test's clock
+    part.write_batch([("a", (1, "x"))])
+    t.now = 1.5
+    assert part.snapshot() is None
+    assert client.stored == {"a": [(1, "x")]}
 
 
 def test_an_outage_is_retried_with_backoff_while_rows_keep_coming() -> None:
