@@ -154,6 +154,13 @@ def test_sigkill_mid_replay_then_restart_equals_an_uninterrupted_run(
         [v for _, v in consume_all(killed.bootstrap, f"{killed.prefix}exposure")]
     )
     assert killed_exposure == clean_exposure
+    # The whole input once more, from the first offset (no recovery store): every write is
+    # check-and-apply by version, so Redis and ClickHouse stay exactly as they are.
+    again = clean.cli("run", "--stop-at-end", "--no-recovery", "--epoch-seconds", "0.5")
+    assert again.returncode == 0, again.stderr
+    assert _redis_dump(clean) == clean_redis
+    assert _clickhouse_dump(clean, "settlements") == _clickhouse_dump(killed, "settlements")
+
     clean_commands = _commands(clean)
     assert clean_commands, "the feed must trigger market-control commands"
     # A replayed epoch may repeat a command; it must be the very same command (same id, same
