@@ -40,7 +40,8 @@ SettlementFlag = Literal[
 - ``ODDS_MISMATCH``: accepted above the market's odds at acceptance beyond the tolerance
   (still settled at the accepted odds);
 - ``LATE``: the result came later than the round's close plus the configured threshold;
-- ``CORRECTED``: a later result (e.g. UOF certainty 2) changed an earlier settlement;
+- ``CORRECTED``: a settled version replacing a settled one with another outcome or payout (a
+  UOF certainty-2 result, a cancel after a settlement, a second provider settlement);
 - ``UNKNOWN_BET``: a win or result for a bet we never saw;
 - ``UNKNOWN_REFERENCE``: a rollback / cancel / refund naming a transaction we never saw;
 - ``AFTER_CANCEL``: a credit for a bet that was already cancelled;
@@ -70,7 +71,9 @@ class BetSettlement(_Record, tag="settlement.bet", frozen=True, kw_only=True):
     payout: int
     version: int
     settled_at_ms: int
-    """Event time of the input that produced this version."""
+    """Event time of the input (result, cancel, rollback, provider settlement) from which the bet
+    has had its current state, outcome, payout and flags: not of the bet's placement, so the
+    same inputs give the same time whatever order bets and results arrive in."""
     reason: str | None = None
     """Void reason, rollback, abort reason code: a short machine-readable text."""
     flags: list[SettlementFlag] = []

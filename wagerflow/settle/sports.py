@@ -18,23 +18,25 @@ Rules:
   accepted_odds`` floored, else the stake).
 - **Leg results are states of a line** (not one-off events): a bet placed after its line has a
   result, or inside an active cancel window, settles on arrival; a leg's state is, in order:
-  1. VOID when an active cancel window of its (event, line) covers the bet's placement time;
+  1. VOID when an active cancel window of its (event, line) covers the bet's placement time
+     (with the reason of the earliest activated such window);
   2. else the line's current result for its selection, from (event, line) or else from an
      event-less ``MarketSettled`` of that line;
   3. else open. A bet settles when every leg is resolved (1 or 2).
 - **Results**: ``LineSettled`` (event, ``line_id``): each outcome gives ``won``, the void factor
   ``v`` (refunded share of the stake, 0 when absent) and the dead-heat factor ``d`` (paid share
-  of the winnings, 1 when absent). ``EventResult`` (event, ``market_id`` as the line): winners
-  WIN, ``void_selections`` VOID (void wins when a selection is in both). Betfair
-  ``MarketSettled`` (``market_id`` as the line, ``event_id`` None = the line on every event):
-  WINNER and PLACED WIN, LOSER LOSE, REMOVED VOID (refund). A selection a result does not name
-  has lost.
+  of the winnings, 1 when absent). Betfair ``MarketSettled`` (``market_id`` as the line,
+  ``event_id`` None = the line on every event): WINNER and PLACED WIN, LOSER LOSE, REMOVED VOID
+  (refund). A selection a result does not name has lost. The generic bridge's ``EventResult``
+  settles nothing here (it releases exposure in ``wagerflow.risk.sports``): the bridge settles
+  each of its bets itself with ``BetSettled``, and two sources for one bet, on different
+  partitions, would make the bet's versions depend on which arrives first.
 - **Certainty policy**: a line settles on its FIRST result, certainty 1 or 2
-  (``MarketSettled`` and ``EventResult`` count as certainty 2). A later result of the line
+  (``MarketSettled`` counts as certainty 2). A later result of the line
   replaces the current one, except that a certainty-1 result never replaces a certainty-2 one
   (only a rollback clears it). A replacement that gives a bet the same state, outcome and payout
-  emits nothing (a certainty-2 confirmation or a resend); a different one emits a new version
-  flagged CORRECTED.
+  (and flags) emits nothing (a certainty-2 confirmation or a resend); one that changes its
+  outcome or payout emits a new version flagged CORRECTED.
 - **Singles**, stake ``S`` at odds ``O``, with ``w = (1 - v) * d`` when won and 0 when lost;
   payout ``floor(S * (v + w * O))``, floored ONCE to the minor unit (house side); a plain win is
   ``money.returns_at_odds(S, accepted_odds)``. Outcome: ``v = 1`` (full refund) VOID (also from
@@ -103,9 +105,9 @@ Rules:
   ``settled_at_ms`` before the cutoff (rejected bets placed before it too), then the lines with
   no remaining bets whose latest input is older than the cutoff (history, applied inputs), and
   the odds histories whose newest sample is. A line's history otherwise grows with its inputs
-  (a handful per line). A forgotten bet's id may be placed
-  again as a new bet, a rollback of a forgotten line does nothing, and a bet placed later on a
-  forgotten line does not see its result: the cutoff must be past any replay or late bet.
+  (a handful per line). A forgotten bet's id may be placed again as a new bet, a rollback of a
+  forgotten line does nothing, and a bet placed later on a forgotten line does not see its
+  result: the cutoff must be past any replay or late bet.
 """
 
 from __future__ import annotations
@@ -122,7 +124,6 @@ from schemas.events import (
     BetPlaced,
     BetSettled,
     CancelRolledBack,
-    EventResult,
     LineCancelled,
     LineOddsChanged,
     LineSettled,
@@ -294,7 +295,7 @@ class SportsSettlement:
             return []
         if isinstance(event, BetSettled):
             return self._provider_settled(event)
-        if isinstance(event, LineSettled | EventResult | MarketSettled):
+        if isinstance(event, LineSettled | MarketSettled):
             return self._result(event)
         if isinstance(event, SettlementRolledBack):
             where: LineKey = (event.tenant_id, event.event_id, event.line_id)
@@ -416,7 +417,7 @@ class SportsSettlement:
         record = self._version(key, bet, target, event.event_time_ms, "")
         return [] if record is None else [record]
 
-    def _result(self, event: LineSettled | EventResult | MarketSettled) -> list[BetSettlement]:
+    def _result(self, event: LineSettled | MarketSettled) -> list[BetSettlement]:
         line = event.line_id if isinstance(event, LineSettled) else event.market_id
         where: LineKey = (event.tenant_id, event.event_id, line)
         if not self._line_input(where, event):
@@ -436,9 +437,6 @@ class SportsSettlement:
                 elif o.won and o.dead_heat_factor is not None and o.dead_heat_factor < FACTOR_SCALE:
                     reason = "dead_heat"
                 marks[o.outcome_id] = _Mark(result, reason)
-        elif isinstance(event, EventResult):
-            marks.update(dict.fromkeys(event.winners, _Mark(WIN, None)))
-            marks.update(dict.fromkeys(event.void_selections, _Mark(VOID, "void")))
         else:
             marks.update({r.selection_id: _MARKET_CODES[r.result] for r in event.results})
         self._record(where, at, state._replace(result=_LineResult(certainty, marks)))
@@ -570,7 +568,7 @@ class SportsSettlement:
         for window, reason in own.windows:
             if inside(bet.placed_ms, window):
                 return _Mark(VOID, reason)
-        result = own.result
+        result = own.result or anywhere.result
         if result is None:
             return None
         return result.selections.get(leg.selection_id, _LOST)
