@@ -19,7 +19,7 @@ from __future__ import annotations
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from redis.client import Pipeline
 
-from connectors.redis_scripts import Script, run_batch
+from connectors.redis_scripts import Script, latest_by_key, run_batch
 from connectors.redis_store import CHECK_AND_APPLY, connect
 from schemas.risk import RISK_ENCODER, EventExposure, LineExposure, RoundExposure
 from wagerflow.risk.outputs import record_key
@@ -63,12 +63,7 @@ class _ExposurePartition(StatefulSinkPartition[Exposure, None]):
         self._ttl = finished_ttl_s
 
     def write_batch(self, values: list[Exposure]) -> None:
-        latest: dict[str, Exposure] = {}
-        for record in values:
-            key = exposure_key(record)
-            held = latest.get(key)
-            if held is None or record.version >= held.version:
-                latest[key] = record
+        latest = latest_by_key(values, exposure_key)
 
         def fill(pipe: Pipeline[bytes]) -> None:
             for key, record in latest.items():

@@ -8,12 +8,33 @@ script of the project is idempotent (check-and-apply by version), so a resend ch
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
 
 import redis
 from redis.client import Pipeline
 
 Arg = str | int | bytes
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def latest_by_key(values: Iterable[V], key: Callable[[V], str]) -> dict[str, V]:
+    """The highest version of each key in a batch (the later one on a tie): one write per key,
+    as the check-and-apply script would leave it anyway."""
+    latest: dict[str, V] = {}
+    for value in values:
+        k = key(value)
+        held = latest.get(k)
+        if held is None or value.version >= held.version:
+            latest[k] = value
+    return latest
 
 
 class Script:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from redis.client import Pipeline
 
-from connectors.redis_scripts import Script, run_batch
+from connectors.redis_scripts import Script, latest_by_key, run_batch
 from connectors.redis_store import CHECK_AND_APPLY, connect
 from schemas.settlement import SETTLEMENT_ENCODER, BetSettlement, RoundSummary
 
@@ -49,12 +49,7 @@ class _SettlementPartition(StatefulSinkPartition[Record, None]):
         self._ttl = settled_ttl_s
 
     def write_batch(self, values: list[Record]) -> None:
-        latest: dict[str, Record] = {}
-        for record in values:
-            key = settlement_key(record)
-            held = latest.get(key)
-            if held is None or record.version >= held.version:
-                latest[key] = record
+        latest = latest_by_key(values, settlement_key)
 
         def fill(pipe: Pipeline[bytes]) -> None:
             for key, record in latest.items():

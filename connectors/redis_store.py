@@ -15,7 +15,7 @@ import redis
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from redis.client import Pipeline
 
-from connectors.redis_scripts import Script, run_batch
+from connectors.redis_scripts import Script, latest_by_key, run_batch
 from schemas.state import STATE_ENCODER, MarketState
 from wagerflow.errors import ServiceUnavailable
 
@@ -58,12 +58,9 @@ class _StatePartition(StatefulSinkPartition[MarketState, None]):
         self._closed_ttl_s = closed_ttl_s
 
     def write_batch(self, values: list[MarketState]) -> None:
-        latest: dict[str, MarketState] = {}
-        for state in values:
-            key = market_key(state.tenant_id, state.provider_id, state.market_id)
-            held = latest.get(key)
-            if held is None or state.version >= held.version:
-                latest[key] = state
+        latest = latest_by_key(
+            values, lambda state: market_key(state.tenant_id, state.provider_id, state.market_id)
+        )
 
         def fill(pipe: Pipeline[bytes]) -> None:
             for key, state in latest.items():
