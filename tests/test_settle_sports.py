@@ -670,20 +670,6 @@ def test_what_is_not_a_sports_bet_is_ignored() -> None:
 # --- memory and snapshots ---------------------------------------------------------------------
 
 
-def test_forget_before_drops_settled_bets_and_finished_lines() -> None:
-    s = SportsSettlement()
-    run(s, [single("x", "a", 100, odds=20_000), single("open", "a", 100, odds=20_000, line="2")])
-    s.apply(line_settled("e1", "1", [outcome("a", True)], at=10))
-    s.forget_before(11)
-    assert s.apply(rolled_back("e1", "1", at=20)) == []  # the line was forgotten
-    assert s.apply(single("late", "a", 100, odds=20_000)) == []  # its result too
-    (r,) = s.apply(line_settled("e1", "2", [outcome("a", True)], at=30))
-    assert r.bet_id == "open"  # open bets are kept
-    s.forget_before(30)  # not before the cutoff: kept
-    (r,) = s.apply(rolled_back("e1", "2", at=40))
-    assert figures(r) == ("OPEN", None, 0)
-
-
 # --- random histories -------------------------------------------------------------------------
 
 EVENTS = ["e1", "e2"]

@@ -101,13 +101,9 @@ Rules:
 - **Repeats**: an input already applied to a line (same type, ``dedup_key`` and event time; a
   ``BetSettled`` per bet) is ignored, so replaying a whole history emits nothing even across
   rollbacks; a re-settlement after a rollback is a new message (its own event time).
-- **Memory**: ``forget_before(cutoff_ms)`` drops the bets whose last version is SETTLED at a
-  ``settled_at_ms`` before the cutoff (rejected bets placed before it too), then the lines with
-  no remaining bets whose latest input is older than the cutoff (history, applied inputs), and
-  the odds histories whose newest sample is. A line's history otherwise grows with its inputs
-  (a handful per line). A forgotten bet's id may be placed again as a new bet, a rollback of a
-  forgotten line does nothing, and a bet placed later on a forgotten line does not see its
-  result: the cutoff must be past any replay or late bet.
+- **Memory**: a line's history grows with its inputs (a handful per line); the risk shard keeps
+  one book per risk entity (a sport event) and drops it whole when the event falls silent
+  (``wagerflow.risk.engine``).
 """
 
 from __future__ import annotations
@@ -264,7 +260,6 @@ class SportsSettlement:
         self._events_of_line: dict[tuple[str, str], dict[str, None]] = {}
         self._history: dict[LineKey, list[_Entry]] = {}  # the states of each line
         self._seq = 0
-        self._line_at: dict[LineKey, int] = {}  # latest input event time per line
         self._applied: dict[tuple[str | None, ...], set[Applied]] = {}  # per line or bet
         self._odds: dict[OddsKey, list[tuple[int, int | None]]] = {}  # sorted by event time
 
@@ -299,7 +294,7 @@ class SportsSettlement:
             return self._result(event)
         if isinstance(event, SettlementRolledBack):
             where: LineKey = (event.tenant_id, event.event_id, event.line_id)
-            if not self._line_input(where, event):
+            if not self._first_time(where, event):
                 return []
             state = self._state(where)
             if state.result is None:
@@ -317,15 +312,6 @@ class SportsSettlement:
         if ident in applied:
             return False
         applied.add(ident)
-        return True
-
-    def _line_input(self, where: LineKey, event: NormalizedEvent) -> bool:
-        """``_first_time`` for a line input, keeping the line's latest input time."""
-        if not self._first_time(where, event):
-            return False
-        self._line_at[where] = max(
-            self._line_at.get(where, event.event_time_ms), event.event_time_ms
-        )
         return True
 
     def _place(self, event: BetPlaced) -> list[BetSettlement]:
@@ -420,7 +406,7 @@ class SportsSettlement:
     def _result(self, event: LineSettled | MarketSettled) -> list[BetSettlement]:
         line = event.line_id if isinstance(event, LineSettled) else event.market_id
         where: LineKey = (event.tenant_id, event.event_id, line)
-        if not self._line_input(where, event):
+        if not self._first_time(where, event):
             return []
         at = event.event_time_ms
         certainty = event.certainty if isinstance(event, LineSettled) else 2
@@ -444,7 +430,7 @@ class SportsSettlement:
 
     def _window(self, event: LineCancelled | CancelRolledBack) -> list[BetSettlement]:
         where: LineKey = (event.tenant_id, event.event_id, event.line_id)
-        if not self._line_input(where, event):
+        if not self._first_time(where, event):
             return []
         window = (event.start_time_ms, event.end_time_ms)
         state = self._state(where)
@@ -640,22 +626,3 @@ class SportsSettlement:
             previous_outcome=None if last is None else last.outcome,
             previous_payout=0 if last is None else last.payout,
         )
-
-    # --- memory -------------------------------------------------------------------------------
-
-    def forget_before(self, cutoff_ms: int) -> None:
-        """Drop settled bets, finished lines and old odds older than ``cutoff_ms`` (see above)."""
-        for key, out in list(self._out.items()):
-            if out.state == "SETTLED" and out.settled_at_ms < cutoff_ms:
-                self._drop(key)
-        for key, placed in list(self._rejected.items()):
-            if placed < cutoff_ms:
-                del self._rejected[key]
-        for where, at in list(self._line_at.items()):
-            if at < cutoff_ms and not self._bets_on(where):
-                del self._line_at[where]
-                self._history.pop(where, None)
-                self._applied.pop(where, None)
-        for odds_key, history in list(self._odds.items()):
-            if history[-1][0] < cutoff_ms:
-                del self._odds[odds_key]
