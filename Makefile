@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v p
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup system-deps demo test lint typecheck pytest dev-up dev-down clean
+.PHONY: setup system-deps demo test lint typecheck pytest dev-up dev-down clean bench-e2e
 
 setup: system-deps $(VENV)/.installed
 
@@ -50,3 +50,9 @@ dev-down: setup
 clean:
 	-$(BIN)/wagerflow dev down
 	rm -rf .wagerflow $(VENV)
+
+# The end-to-end benchmark (bench/e2e.py): its peer engine and chart need the `bench` extra.
+# Quix Streams pins confluent-kafka < 2.13, so this installs 2.12.x into the venv.
+bench-e2e: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench.e2e --quick
