@@ -43,6 +43,7 @@ def test_demo_on_the_recordings_reports_the_recorded_winners(
     assert "Betfair markets seen  3" in done.stdout
     assert "DLQ entries           0" in done.stdout
     assert re.search(r"^  exposure updates +[1-9]", done.stdout, re.MULTILINE)
+    assert re.search(r"^  settlements +[1-9]\d* bet versions", done.stdout, re.MULTILINE)
     for provider in ("betfair", "uof", "generic", "live", "hub88", "evolution", "pragmatic"):
         assert re.search(rf"^    {provider} +[1-9]", done.stdout, re.MULTILINE), provider
 

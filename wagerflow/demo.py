@@ -40,6 +40,8 @@ class DemoSummary:
     exposure_updates: int
     commands: dict[str, int]
     breaches: int
+    settled_bets: int
+    """Bet settlement versions on the settlements topic (``round.settle`` messages)."""
     largest: list[tuple[str, int]]
     dlq: int
     out_dir: Path
@@ -184,6 +186,7 @@ def _summarize(
         exposure_updates=_count_lines(out_dir / f"{topics.name('exposure')}.jsonl"),
         commands=commands,
         breaches=_count_lines(out_dir / f"{topics.name('limit.breach')}.jsonl"),
+        settled_bets=_settled_bets(out_dir / f"{topics.name('settlements')}.jsonl"),
         largest=largest,
         dlq=_count_lines(out_dir / f"{settings.topics.dlq}.jsonl"),
         out_dir=out_dir,
@@ -191,6 +194,12 @@ def _summarize(
         redis_note=redis_note,
         seconds=time.monotonic() - started,
     )
+
+
+def _settled_bets(path: Path) -> int:
+    if not path.exists():
+        return 0
+    return sum(len(json.loads(line)["bets"]) for line in path.read_bytes().splitlines())
 
 
 def render(summary: DemoSummary) -> str:
@@ -212,6 +221,7 @@ def render(summary: DemoSummary) -> str:
         "  market control        "
         + (", ".join(f"{k} {n}" for k, n in sorted(summary.commands.items())) or "none"),
         f"  limit breaches        {summary.breaches}",
+        f"  settlements           {summary.settled_bets} bet versions",
     ]
     if summary.largest:
         lines.append("  largest open liabilities (minor units)")
@@ -220,9 +230,10 @@ def render(summary: DemoSummary) -> str:
         f"  DLQ entries           {summary.dlq}",
         "  outputs",
         f"    normalized topics   {summary.out_dir}/*.jsonl",
-        f"    ClickHouse          {summary.clickhouse_dsn} (table norm_events; "
-        "query with `wagerflow sql`)",
+        f"    ClickHouse          {summary.clickhouse_dsn} (norm_events, bets, settlements, "
+        "views ggr_hourly and qos_*; query with `wagerflow sql`)",
         f"    Redis               {summary.redis_note}",
         "                        one hash per Betfair market: wf:market:{tenant:provider:market}",
+        "                        one per bet and round: wf:bet:{tenant:round}:…, wf:round:…",
     ]
     return "\n".join(lines)
