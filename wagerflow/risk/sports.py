@@ -100,6 +100,25 @@ class _Bet(NamedTuple):
     legs: tuple[_Leg, ...]
 
 
+class SportLeg(NamedTuple):
+    event_id: str
+    line: str
+    selection_id: str
+    market_id: str
+
+
+def sport_legs(bet: BetPlaced) -> list[SportLeg]:
+    """The legs of a sports bet: its selections with an ``event_id``, on the line ``line_id``
+    or else ``market_id``; a selection repeated on the same (event, line) counts once."""
+    legs: dict[tuple[str, str, str], SportLeg] = {}
+    for sel in bet.selections:
+        if sel.event_id is not None:
+            line = sel.line_id or sel.market_id
+            leg = SportLeg(sel.event_id, line, sel.selection_id, sel.market_id)
+            legs.setdefault((leg.event_id, line, leg.selection_id), leg)
+    return list(legs.values())
+
+
 def potential_payout(bet: BetPlaced) -> int | None:
     """``potential_payout``, else stake x accepted odds rounded down, else None."""
     if bet.potential_payout is not None:
@@ -178,16 +197,15 @@ class SportsBook:
         key = (event.tenant_id, event.bet_id)
         if event.category != "sport" or key in self._bets:
             return []
-        legs: dict[tuple[str, str, str], _Leg] = {}
-        for sel in event.selections:
-            if sel.event_id is None:
-                continue
-            line = sel.line_id or sel.market_id
-            book = self._book(event.tenant_id, sel.event_id, sel.market_id)
-            legs.setdefault(
-                (sel.event_id, line, sel.selection_id),
-                _Leg(sel.event_id, line, sel.selection_id, book),
+        legs = tuple(
+            _Leg(
+                leg.event_id,
+                leg.line,
+                leg.selection_id,
+                self._book(key[0], leg.event_id, leg.market_id),
             )
+            for leg in sport_legs(event)
+        )
         if not legs:
             return []
         bet = _Bet(
@@ -196,7 +214,7 @@ class SportsBook:
             event.stake,
             potential_return(event),
             event.event_time_ms,
-            tuple(legs.values()),
+            legs,
         )
 
         def record() -> None:

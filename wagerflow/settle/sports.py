@@ -131,7 +131,7 @@ from schemas.events import (
 )
 from schemas.settlement import BetSettlement, SettlementFlag, SettlementState
 from wagerflow.money import FACTOR_SCALE, ODDS_SCALE
-from wagerflow.risk.sports import inside, potential_return
+from wagerflow.risk.sports import inside, potential_return, sport_legs
 from wagerflow.settle.payout import (
     LOSE,
     VOID,
@@ -318,22 +318,22 @@ class SportsSettlement:
         key = (event.tenant_id, event.bet_id)
         if event.category != "sport" or key in self._bets or key in self._rejected:
             return []
-        legs: dict[tuple[str, str, str], _Leg] = {}
-        for sel in event.selections:
-            if sel.event_id is None:
-                continue
-            line = sel.line_id or sel.market_id
-            market = self._market_odds(
-                (event.tenant_id, sel.event_id, line, sel.selection_id), event.event_time_ms
+        legs = [
+            _Leg(
+                leg.event_id,
+                leg.line,
+                leg.selection_id,
+                self._market_odds(
+                    (event.tenant_id, leg.event_id, leg.line, leg.selection_id),
+                    event.event_time_ms,
+                ),
             )
-            legs.setdefault(
-                (sel.event_id, line, sel.selection_id),
-                _Leg(sel.event_id, line, sel.selection_id, market),
-            )
+            for leg in sport_legs(event)
+        ]
         if not legs:
             return []
         odds = bet_odds(event.stake, event.accepted_odds, event.potential_payout)
-        (first, *more) = legs.values()
+        (first, *more) = legs
         mismatch = (
             not more
             and first.market_odds is not None
@@ -347,10 +347,10 @@ class SportsSettlement:
             odds=odds,
             potential_return=potential_return(event),
             placed_ms=event.event_time_ms,
-            legs=tuple(legs.values()),
+            legs=tuple(legs),
             odds_mismatch=mismatch,
         )
-        for leg in legs.values():
+        for leg in legs:
             self._on_line.setdefault((key[0], leg.event_id, leg.line), {})[key] = None
             self._events_of_line.setdefault((key[0], leg.line), {})[leg.event_id] = None
         return self._recompute([key], event.event_time_ms, "open")
