@@ -433,21 +433,6 @@ class _AnalyticsPartition(StatefulSinkPartition[tuple[str, Row], Pending | None]
         self.writer.close()
 
 
-class _TablePartition(StatefulSinkPartition[Row, None]):
-    def __init__(self, writer: TableWriter, table: str) -> None:
-        self._writer = writer
-        self._table = table
-
-    def write_batch(self, values: list[Row]) -> None:
-        self._writer.add(self._table, values)
-
-    def snapshot(self) -> None:
-        self._writer.flush_all()
-
-    def close(self) -> None:
-        self._writer.close()
-
-
 def _redacted(dsn: str) -> str:
     """The DSN without credentials, for messages."""
     scheme, sep, rest = dsn.partition("://")
@@ -508,36 +493,3 @@ class AnalyticsSink(FixedPartitionedSink[tuple[str, Row], Pending | None]):
         self, step_id: str, for_part: str, resume_state: Pending | None
     ) -> _AnalyticsPartition:
         return _AnalyticsPartition(self.writer(), resume_state)
-
-
-class ClickHouseSink(FixedPartitionedSink[Row, None]):
-    """Buffers rows of one table and inserts them per epoch (or every ``max_rows``, or after a
-    second). Items: ``(key, row)``. ``key_columns`` identify a row for the block's deduplication
-    token. The one-table case of ``AnalyticsSink`` (same retries and back-pressure)."""
-
-    def __init__(
-        self,
-        dsn: str,
-        database: str,
-        table: str,
-        columns: list[str],
-        key_columns: list[str],
-        max_rows: int = 20_000,
-    ) -> None:
-        self._table = table
-        self._sink = AnalyticsSink(
-            dsn,
-            database,
-            {table: TableSpec(tuple(columns), tuple(key_columns))},
-            max_rows=max_rows,
-            max_buffered_rows=max(200_000, max_rows),
-        )
-
-    def list_parts(self) -> list[str]:
-        return ["clickhouse"]
-
-    def part_fn(self, item_key: str) -> int:
-        return 0
-
-    def build_part(self, step_id: str, for_part: str, resume_state: None) -> _TablePartition:
-        return _TablePartition(self._sink.writer(), self._table)

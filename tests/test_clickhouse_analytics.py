@@ -24,19 +24,17 @@ from bytewax.testing import TestingSource, run_main
 from clickhouse_connect.driver.client import Client
 
 from connectors import clickhouse
-from connectors.clickhouse import AnalyticsSink, ClickHouseSink
+from connectors.clickhouse import AnalyticsSink
 from schemas.settlement import BetSettlement
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import (
     ANALYTICS_TABLES,
     TABLES,
     AnalyticsRecord,
-    TableRow,
     event_dim_row,
     keyed_rows,
 )
 from wagerflow.analytics.synthetic import scenario
-from wagerflow.pipeline.outputs import EVENT_COLUMNS, EVENT_KEY_COLUMNS
 
 PSEUDO = Pseudonymizer(b"test-key")
 REPLACING_VERSION = {"norm_events": "version", "event_dims": "updated_at"}
@@ -529,18 +527,3 @@ def test_the_sink_in_a_bytewax_flow_is_durable_at_the_end_of_each_epoch(db: Db) 
     got = counts(db.client, final=True)
     for table, keys in expected.items():
         assert got[table] == len(keys), table
-
-
-def test_the_one_table_sink_keeps_working_for_norm_events(db: Db) -> None:
-    _, items = records_and_rows(seed=10, rounds=5)
-    events: list[tuple[str, TableRow]] = [(k, v) for k, v in items if k == "norm_events"]
-    flow = Dataflow("norm")
-    stream = op.input("in", flow, TestingSource([(k, row) for k, (_, row) in events]))
-    sink = ClickHouseSink(
-        db.dsn, db.name, "norm_events", EVENT_COLUMNS, EVENT_KEY_COLUMNS, max_rows=7
-    )
-    op.output("clickhouse", stream, sink)
-    run_main(flow)  # type: ignore[no-untyped-call]
-    run_main(flow)  # type: ignore[no-untyped-call]  # a replay of the same input changes nothing
-    assert int(db.client.command("SELECT count() FROM norm_events FINAL")) == len(events)  # type: ignore[arg-type]
-    assert int(db.client.command("SELECT count() FROM norm_events")) == len(events)  # type: ignore[arg-type]
