@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from connectors import clickhouse
-from connectors.clickhouse import AnalyticsSink
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import TABLES, keyed_rows
-from wagerflow.analytics.synthetic import scenario
+from wagerflow.connectors import clickhouse
+from wagerflow.connectors.clickhouse import AnalyticsSink
+from wagerflow.samples.analytics import scenario
 
 Item = tuple[str, tuple[str, Any]]
 

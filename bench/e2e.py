@@ -95,8 +95,8 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from bench import e2e_workload as workload
+from wagerflow.adapters.registry import PROVIDERS
 from wagerflow.devenv import process, services
-from wagerflow.providers import PROVIDERS
 from wagerflow.topics import NORMALIZED, Topics
 
 PARTITIONS = 4

@@ -4,8 +4,8 @@ several Bytewax processes, or with the Redis and ClickHouse sinks left out.
     python -m bench.e2e_flow [--process-id 0 --addresses 'HOST:PORT;HOST:PORT']
                              [--stop-at-end] [--epoch-seconds 1.0] [--sinks all|kafka]
 
-The flow is the one ``wagerflow run`` runs (``wagerflow.runner.kafka_flow``: normalize and risk
-with every sink), run by Bytewax's ``cli_main`` as ``wagerflow run --no-recovery`` does, plus
+The flow is the one ``wagerflow run`` runs (``wagerflow.commands.run.kafka_flow``: normalize and
+risk with every sink), run by Bytewax's ``cli_main`` as ``wagerflow run --no-recovery`` does, plus
 ``process_id`` and ``addresses``: Bytewax scales out by processes (``-i/-a``), each started with
 its id and the addresses of all (``wagerflow run --workers`` adds threads, which the GIL keeps on
 one core). Configured by the environment as ``wagerflow run`` is. Each process builds the flow,
@@ -27,16 +27,16 @@ from datetime import timedelta
 from bytewax.dataflow import Dataflow
 from bytewax.run import cli_main
 
-from connectors.discard import DiscardSink
-from connectors.kafka_admin import ensure_topics
-from connectors.kafka_sink import KafkaSink
-from connectors.kafka_source import KafkaSource
-from flows.normalize import Outputs
-from flows.risk import RiskSinks, build_pipeline_flow
-from wagerflow import analytics
+from wagerflow.adapters.registry import PROVIDERS
+from wagerflow.commands import analytics
+from wagerflow.commands.run import kafka_flow, normalize_context, risk_context
 from wagerflow.config import Settings, load_settings
-from wagerflow.providers import PROVIDERS
-from wagerflow.runner import kafka_flow, normalize_context, risk_context
+from wagerflow.connectors.discard import DiscardSink
+from wagerflow.connectors.kafka_admin import ensure_topics
+from wagerflow.connectors.kafka_sink import KafkaSink
+from wagerflow.connectors.kafka_source import KafkaSource
+from wagerflow.flows.normalize import Outputs
+from wagerflow.flows.risk import RiskSinks, build_pipeline_flow
 
 
 def kafka_only_flow(settings: Settings, *, stop_at_end: bool) -> Dataflow:

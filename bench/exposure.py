@@ -30,25 +30,25 @@ from pathlib import Path
 from bytewax.testing import run_main
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from connectors.discard import DiscardSink
-from connectors.kafka_admin import ensure_topics
-from connectors.kafka_sink import KafkaSink
-from connectors.kafka_source import KafkaSource
-from connectors.records import RawBatch
-from flows.normalize import Outputs
-from flows.risk import RiskContext, RiskSinks, build_pipeline_flow
 from wagerflow.analytics.pseudonym import Pseudonymizer
+from wagerflow.commands.produce import message_key
 from wagerflow.config import DEV_PSEUDONYM_KEY
+from wagerflow.connectors.discard import DiscardSink
+from wagerflow.connectors.kafka_admin import ensure_topics
+from wagerflow.connectors.kafka_sink import KafkaSink
+from wagerflow.connectors.kafka_source import KafkaSource
 from wagerflow.devenv import services
+from wagerflow.flows.normalize import Outputs
+from wagerflow.flows.risk import RiskContext, RiskSinks, build_pipeline_flow
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
+from wagerflow.pipeline.normalize_state import Emitted, ShardState
 from wagerflow.pipeline.outputs import event_record
-from wagerflow.pipeline.shard import Emitted, ShardState
-from wagerflow.producer import message_key
 from wagerflow.risk.engine import RiskShard, risk_keys
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
 from wagerflow.risk.suspend import SuspendConfig
+from wagerflow.schemas.records import RawBatch
 from wagerflow.topics import Topics
 
 PARTITIONS = 4

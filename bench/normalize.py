@@ -25,26 +25,26 @@ from clickhouse_connect.driver.client import Client
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from bench.workloads import WORKLOADS
-from connectors import clickhouse
-from connectors.clickhouse import Row
-from connectors.kafka_admin import ensure_topics
-from connectors.kafka_sink import KafkaSink
-from connectors.kafka_source import KafkaSource
-from connectors.records import RawBatch
-from connectors.redis_store import CHECK_AND_APPLY, market_key
-from connectors.redis_store import connect as redis_connect
-from flows.normalize import Outputs, build_normalize_flow
-from schemas.state import STATE_ENCODER, MarketState
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import TABLES, analytics_rows
+from wagerflow.commands.produce import message_key
+from wagerflow.commands.run import prepare_clickhouse
 from wagerflow.config import DEV_PSEUDONYM_KEY, load_settings
+from wagerflow.connectors import clickhouse
+from wagerflow.connectors.clickhouse import Row
+from wagerflow.connectors.kafka_admin import ensure_topics
+from wagerflow.connectors.kafka_sink import KafkaSink
+from wagerflow.connectors.kafka_source import KafkaSource
+from wagerflow.connectors.redis_store import CHECK_AND_APPLY, market_key
+from wagerflow.connectors.redis_store import connect as redis_connect
 from wagerflow.devenv import services
+from wagerflow.flows.normalize import Outputs, build_normalize_flow
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
+from wagerflow.pipeline.normalize_state import Emitted, ShardState
 from wagerflow.pipeline.outputs import dlq_record, event_record
-from wagerflow.pipeline.shard import Emitted, ShardState
-from wagerflow.producer import message_key
-from wagerflow.runner import prepare_clickhouse
+from wagerflow.schemas.records import RawBatch
+from wagerflow.schemas.state import STATE_ENCODER, MarketState
 from wagerflow.topics import Topics
 
 PARTITIONS = 4
@@ -185,7 +185,7 @@ def flow_run(
     topics: Topics,
 ) -> float:
     """The normalize flow over the same topic (one worker, as ``wagerflow run``)."""
-    from connectors.redis_store import RedisStateSink
+    from wagerflow.connectors.redis_store import RedisStateSink
 
     outputs = Outputs(
         topics=KafkaSink(bootstrap),

@@ -8,7 +8,11 @@ import re
 from collections.abc import Callable
 from itertools import count
 
-from wagerflow import datasets, samples, samples_bridge, samples_uof, samples_wallet
+from wagerflow.samples import betfair as betfair_samples
+from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import recordings
+from wagerflow.samples import uof as uof_samples
+from wagerflow.samples import wallet as wallet_samples
 
 _MARKET_ID = re.compile(rb'"id":"(1\.\d+)"')
 
@@ -16,11 +20,16 @@ _MARKET_ID = re.compile(rb'"id":"(1\.\d+)"')
 def betfair(messages: int) -> list[bytes]:
     """The recorded Betfair streams, each copy under new market ids, until ``messages``."""
     recorded = [
-        line for p in datasets.betfair_recordings() for line in p.read_bytes().splitlines() if line
+        line
+        for p in recordings.betfair_recordings()
+        for line in p.read_bytes().splitlines()
+        if line
     ]
     if not recorded:
         recorded = [
-            ln.encode() for n in range(50) for ln in samples.market_lines(f"1.9{n:08d}", seed=n)
+            ln.encode()
+            for n in range(50)
+            for ln in betfair_samples.market_lines(f"1.9{n:08d}", seed=n)
         ]
     out: list[bytes] = []
     for copy in count():
@@ -46,10 +55,10 @@ def _scaled(make: Callable[[int], list[bytes]], messages: int) -> list[bytes]:
 
 WORKLOADS: dict[str, Callable[[int], list[bytes]]] = {
     "betfair": betfair,
-    "uof": lambda n: _scaled(lambda k: samples_uof.uof_lines(1, k), n),
-    "generic": lambda n: _scaled(lambda k: samples_bridge.generic_lines(1, k), n),
-    "live": lambda n: _scaled(lambda k: samples_bridge.live_lines(1, k), n),
-    "hub88": lambda n: _scaled(lambda k: samples_wallet.hub88_lines(1, k), n),
-    "evolution": lambda n: _scaled(lambda k: samples_wallet.evolution_lines(1, k), n),
-    "pragmatic": lambda n: _scaled(lambda k: samples_wallet.pragmatic_lines(1, k), n),
+    "uof": lambda n: _scaled(lambda k: uof_samples.uof_lines(1, k), n),
+    "generic": lambda n: _scaled(lambda k: bridge_samples.generic_lines(1, k), n),
+    "live": lambda n: _scaled(lambda k: bridge_samples.live_lines(1, k), n),
+    "hub88": lambda n: _scaled(lambda k: wallet_samples.hub88_lines(1, k), n),
+    "evolution": lambda n: _scaled(lambda k: wallet_samples.evolution_lines(1, k), n),
+    "pragmatic": lambda n: _scaled(lambda k: wallet_samples.pragmatic_lines(1, k), n),
 }

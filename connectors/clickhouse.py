@@ -96,7 +96,7 @@ def _statements(sql: str) -> list[str]:
 def migrations() -> list[tuple[int, str, str]]:
     """``(version, name, sql)`` of every migration shipped in ``sql/``, in order."""
     found = []
-    for entry in resources.files("sql").iterdir():
+    for entry in resources.files("wagerflow.sql").iterdir():
         if entry.name.endswith(".sql"):
             version = int(entry.name.split("_", 1)[0])
             found.append((version, entry.name, entry.read_text()))

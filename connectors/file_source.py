@@ -15,7 +15,7 @@ from typing import IO, cast
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 
-from connectors.records import RawBatch
+from wagerflow.schemas.records import RawBatch
 
 
 def open_feed(path: Path) -> IO[bytes]:

@@ -11,7 +11,7 @@ from typing import IO
 
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
-from connectors.records import OutRecord
+from wagerflow.schemas.records import OutRecord
 
 
 class _FilesPartition(StatefulSinkPartition[OutRecord, None]):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from confluent_kafka import KafkaError, Message, Producer
 
-from connectors.records import OutRecord
+from wagerflow.schemas.records import OutRecord
 
 
 class DeliveryFailed(RuntimeError):

@@ -15,8 +15,8 @@ from typing import cast
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
-from connectors.kafka_admin import partition_count
-from connectors.records import RawBatch
+from wagerflow.connectors.kafka_admin import partition_count
+from wagerflow.schemas.records import RawBatch
 
 
 class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 
-from connectors.records import RawBatch
+from wagerflow.schemas.records import RawBatch
 
 
 class TimedMessage(NamedTuple):

@@ -21,9 +21,9 @@ from __future__ import annotations
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from redis.client import Pipeline
 
-from connectors.redis_scripts import Script, latest_by_key, run_batch
-from connectors.redis_store import CHECK_AND_APPLY, connect
-from schemas.settlement import SETTLEMENT_ENCODER, BetSettlement, RoundSummary
+from wagerflow.connectors.redis_scripts import Script, latest_by_key, run_batch
+from wagerflow.connectors.redis_store import CHECK_AND_APPLY, connect
+from wagerflow.schemas.settlement import SETTLEMENT_ENCODER, BetSettlement, RoundSummary
 
 DEFAULT_SETTLED_TTL_S = 90 * 24 * 3600
 Record = BetSettlement | RoundSummary

@@ -15,9 +15,9 @@ import redis
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from redis.client import Pipeline
 
-from connectors.redis_scripts import Script, latest_by_key, run_batch
-from schemas.state import STATE_ENCODER, MarketState
+from wagerflow.connectors.redis_scripts import Script, latest_by_key, run_batch
 from wagerflow.errors import ServiceUnavailable
+from wagerflow.schemas.state import STATE_ENCODER, MarketState
 
 _HINT = "start a local server with `wagerflow dev up`, or set REDIS_URL"
 DEFAULT_CLOSED_TTL_S = 7 * 24 * 3600

@@ -24,16 +24,16 @@ from bytewax.inputs import Source
 from bytewax.operators import StatefulBatchLogic
 from bytewax.outputs import Sink
 
-from connectors.records import OutRecord, RawBatch
-from schemas.dlq import DlqEntry
-from schemas.state import MarketState
 from wagerflow import metrics
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import keyed_rows
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import Work, decode_batch
+from wagerflow.pipeline.normalize_state import Emitted, Output, ShardState
 from wagerflow.pipeline.outputs import dlq_record, event_record
-from wagerflow.pipeline.shard import Emitted, Output, ShardState
+from wagerflow.schemas.dlq import DlqEntry
+from wagerflow.schemas.records import OutRecord, RawBatch
+from wagerflow.schemas.state import MarketState
 from wagerflow.topics import Topics
 
 FLOW_ID = "normalize"

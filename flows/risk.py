@@ -24,22 +24,22 @@ from bytewax.inputs import Source
 from bytewax.operators import StatefulBatchLogic
 from bytewax.outputs import Sink
 
-from connectors.records import OutRecord, RawBatch
-from flows.normalize import Outputs, normalize_steps
-from schemas.dlq import DlqEntry
-from schemas.events import NormalizedEvent
-from schemas.risk import EventExposure, LineExposure, RoundExposure
-from schemas.settlement import BetSettlement, RoundSummary, Settlement
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import keyed_rows
+from wagerflow.flows.normalize import Outputs, normalize_steps
 from wagerflow.metrics import SETTLEMENT_FLAGS, SETTLEMENTS, TIME_TO_SETTLE
 from wagerflow.pipeline.context import NormalizeContext
+from wagerflow.pipeline.normalize_state import Emitted
 from wagerflow.pipeline.outputs import dlq_record
-from wagerflow.pipeline.shard import Emitted
 from wagerflow.risk.engine import RiskOutput, RiskShard, invalid_limits_update, risk_keys
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
 from wagerflow.risk.suspend import SuspendConfig
+from wagerflow.schemas.dlq import DlqEntry
+from wagerflow.schemas.events import NormalizedEvent
+from wagerflow.schemas.records import OutRecord, RawBatch
+from wagerflow.schemas.risk import EventExposure, LineExposure, RoundExposure
+from wagerflow.schemas.settlement import BetSettlement, RoundSummary, Settlement
 from wagerflow.topics import Topics
 
 PIPELINE_FLOW_ID = "wagerflow"

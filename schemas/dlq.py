@@ -4,7 +4,7 @@ from enum import StrEnum
 
 import msgspec
 
-from schemas.events import SourceRef
+from wagerflow.schemas.events import SourceRef
 
 
 class Reason(StrEnum):

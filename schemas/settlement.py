@@ -21,7 +21,7 @@ from typing import Literal
 
 import msgspec
 
-from schemas.events import BetOutcome, Category
+from wagerflow.schemas.events import BetOutcome, Category
 
 SettlementState = Literal["SETTLED", "OPEN"]
 

@@ -155,7 +155,8 @@ class _PragmaticRequest(msgspec.Struct, frozen=True, kw_only=True):
     userId: Id
     providerId: str | None = None
     hash: str | None = None
-    """md5 over the other parameters and the secret key (checked in ``wagerflow.signing``)."""
+    """md5 over the other parameters and the secret key (checked in
+    ``wagerflow.pipeline.signing``)."""
     timestamp: int | None = None
     """When Pragmatic processed the call, epoch milliseconds."""
     currency: str | None = None

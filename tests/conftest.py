@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from wagerflow import datasets
 from wagerflow.devenv import services
 from wagerflow.errors import WagerflowError
+from wagerflow.samples import recordings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -33,7 +33,7 @@ def _unavailable(reason: str) -> None:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    root = datasets.shared_data_dir()
+    root = recordings.shared_data_dir()
     if root is None:
         _unavailable("the recorded provider data (../shared/data) is not present")
     assert root is not None
@@ -42,7 +42,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def betfair_recordings(shared_data: Path) -> dict[str, Path]:
-    return {p.name: p for p in datasets.betfair_recordings()}
+    return {p.name: p for p in recordings.betfair_recordings()}
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
-from schemas.risk import RISK_DECODER
 from wagerflow.risk.outputs import record_key
+from wagerflow.schemas.risk import RISK_DECODER
 
 WAGERFLOW = [sys.executable, "-m", "wagerflow.cli"]
 

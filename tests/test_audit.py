@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from connectors import clickhouse
-from connectors.clickhouse import AnalyticsSink
-from schemas.events import BetDecided, BetPlaced, NormalizedEvent, WalletTransaction
-from schemas.risk import RoundExposure
-from schemas.settlement import BetSettlement, RoundSummary
 from wagerflow import cli
 from wagerflow.analytics.audit import RAW_NOT_STORED
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import TABLES, keyed_rows
-from wagerflow.analytics.synthetic import scenario
+from wagerflow.connectors import clickhouse
+from wagerflow.connectors.clickhouse import AnalyticsSink
+from wagerflow.samples.analytics import scenario
+from wagerflow.schemas.events import BetDecided, BetPlaced, NormalizedEvent, WalletTransaction
+from wagerflow.schemas.risk import RoundExposure
+from wagerflow.schemas.settlement import BetSettlement, RoundSummary
 
 KEY = "audit-test-key"
 PSEUDO = Pseudonymizer(KEY.encode())

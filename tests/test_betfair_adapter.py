@@ -10,13 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.records import RawBatch
-from schemas.dlq import DlqEntry, Reason
-from schemas.events import MarketSettled, MarketStatusChanged, NormalizedEvent, OddsChanged
-from schemas.state import MarketState
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.shard import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.schemas.dlq import DlqEntry, Reason
+from wagerflow.schemas.events import (
+    MarketSettled,
+    MarketStatusChanged,
+    NormalizedEvent,
+    OddsChanged,
+)
+from wagerflow.schemas.records import RawBatch
+from wagerflow.schemas.state import MarketState
 
 CTX = NormalizeContext(tenant_id="t1", currency="GBP")
 

@@ -23,9 +23,6 @@ from bytewax.dataflow import Dataflow
 from bytewax.testing import TestingSource, run_main
 from clickhouse_connect.driver.client import Client
 
-from connectors import clickhouse
-from connectors.clickhouse import AnalyticsSink
-from schemas.settlement import BetSettlement
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import (
     ANALYTICS_TABLES,
@@ -34,7 +31,10 @@ from wagerflow.analytics.rows import (
     event_dim_row,
     keyed_rows,
 )
-from wagerflow.analytics.synthetic import scenario
+from wagerflow.connectors import clickhouse
+from wagerflow.connectors.clickhouse import AnalyticsSink
+from wagerflow.samples.analytics import scenario
+from wagerflow.schemas.settlement import BetSettlement
 
 PSEUDO = Pseudonymizer(b"test-key")
 REPLACING_VERSION = {"norm_events": "version", "event_dims": "updated_at"}

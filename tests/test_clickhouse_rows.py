@@ -12,7 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.events import (
+from wagerflow.analytics.pseudonym import Pseudonymizer, pseudonymize_event
+from wagerflow.analytics.rows import TABLES, analytics_rows, keyed_rows
+from wagerflow.commands.analytics import pseudonymizer
+from wagerflow.config import DEV_PSEUDONYM_KEY, load_settings
+from wagerflow.errors import ConfigError
+from wagerflow.samples.analytics import scenario
+from wagerflow.schemas.events import (
     EVENT_DECODER,
     BetPlaced,
     LimitsUpdated,
@@ -22,13 +28,7 @@ from schemas.events import (
     SessionClosed,
     SourceRef,
 )
-from schemas.settlement import BetSettlement
-from wagerflow.analytics import pseudonymizer
-from wagerflow.analytics.pseudonym import Pseudonymizer, pseudonymize_event
-from wagerflow.analytics.rows import TABLES, analytics_rows, keyed_rows
-from wagerflow.analytics.synthetic import scenario
-from wagerflow.config import DEV_PSEUDONYM_KEY, load_settings
-from wagerflow.errors import ConfigError
+from wagerflow.schemas.settlement import BetSettlement
 
 KEY = b"k" * 32
 PSEUDO = Pseudonymizer(KEY)

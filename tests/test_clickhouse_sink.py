@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
-from connectors.clickhouse import (
+from wagerflow.connectors.clickhouse import (
     INSERT_SETTINGS,
     AnalyticsSink,
     Backoff,

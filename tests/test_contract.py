@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.events import (
+from wagerflow.commands.schema import topic_schemas
+from wagerflow.pipeline.outputs import TOPIC_OF_TYPE
+from wagerflow.schemas.events import (
     EVENT_DECODER,
     EVENT_ENCODER,
     SCHEMA_VERSION,
@@ -18,8 +20,6 @@ from schemas.events import (
     NormalizedEvent,
     SourceRef,
 )
-from wagerflow.pipeline.outputs import TOPIC_OF_TYPE
-from wagerflow.schema_export import topic_schemas
 
 EVENT_TYPES: list[type[Any]] = list(get_args(NormalizedEvent))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wagerflow.dedup import Deduplicator, Verdict
+from wagerflow.pipeline.dedup import Deduplicator, Verdict
 
 HORIZON = 1_000
 

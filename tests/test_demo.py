@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.records import RawBatch
-from schemas.events import MarketSettled
-from wagerflow import samples
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.shard import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.samples import betfair as betfair_samples
+from wagerflow.schemas.events import MarketSettled
+from wagerflow.schemas.records import RawBatch
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -61,7 +61,7 @@ def test_demo_on_the_generated_sample_settles_every_market(tmp_path: Path) -> No
 def test_generated_markets_open_move_suspend_and_close_with_one_winner() -> None:
     ctx = NormalizeContext("t", "GBP")
     for n in range(20):
-        lines = [ln.encode() for ln in samples.market_lines(f"1.7{n:06d}", seed=n)]
+        lines = [ln.encode() for ln in betfair_samples.market_lines(f"1.7{n:06d}", seed=n)]
         work, dlq, tally = decode_batch(
             RawBatch("betfair", "g", 0, list(range(len(lines))), lines), ctx
         )

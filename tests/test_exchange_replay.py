@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tests.flowproc import final_exposures
+from wagerflow.commands.replay import replay
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.replay import replay
-from wagerflow.samples_exchange import exchange_bets, open_quotes
+from wagerflow.samples.exchange_bets import exchange_bets, open_quotes
 
 CTX = NormalizeContext("t1", "GBP")
 

@@ -12,8 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.dlq import Reason
-from schemas.events import (
+from wagerflow.adapters import generic
+from wagerflow.adapters.base import Adapter, Candidate, RawMeta
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.adapters.uof import market_line
+from wagerflow.money import currency_exponent
+from wagerflow.pipeline.normalize_state import content_fingerprint
+from wagerflow.samples.bridge import generic_lines
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import (
     BetPlaced,
     BetSelection,
     BetSettled,
@@ -29,14 +36,7 @@ from schemas.events import (
     SpinRequested,
     SpinResult,
 )
-from schemas.generic import GENERIC_DECODER
-from wagerflow.adapters import generic
-from wagerflow.adapters.base import Adapter, Candidate, RawMeta
-from wagerflow.adapters.rejection import Rejection
-from wagerflow.adapters.uof import market_line
-from wagerflow.money import currency_exponent
-from wagerflow.pipeline.shard import content_fingerprint
-from wagerflow.samples_bridge import generic_lines
+from wagerflow.schemas.generic import GENERIC_DECODER
 
 T = 1_768_050_000_000
 """2026-01-10T13:00:00Z"""

@@ -12,13 +12,15 @@ import pytest
 import redis
 from confluent_kafka import Producer
 
-from connectors.redis_store import market_key
-from schemas.dlq import DLQ_DECODER, Reason
-from schemas.events import EVENT_DECODER, MarketSettled, MarketStatusChanged
-from schemas.state import STATE_DECODER
 from tests.flowproc import Deployment, consume_all
-from wagerflow import datasets, samples_bridge, samples_wallet
+from wagerflow.connectors.redis_store import market_key
 from wagerflow.devenv.services import DevServices
+from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import recordings
+from wagerflow.samples import wallet as wallet_samples
+from wagerflow.schemas.dlq import DLQ_DECODER, Reason
+from wagerflow.schemas.events import EVENT_DECODER, MarketSettled, MarketStatusChanged
+from wagerflow.schemas.state import STATE_DECODER
 from wagerflow.topics import NORMALIZED
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
@@ -148,13 +150,13 @@ def test_every_provider_on_the_broker_emits_what_the_offline_tool_emits(
     tmp_path: Path, dev_services: DevServices, shared_data: Path
 ) -> None:
     dep = _deployment(tmp_path, dev_services, redis_db=5)
-    feeds: dict[str, list[Path]] = {"uof": datasets.uof_recordings()}
+    feeds: dict[str, list[Path]] = {"uof": recordings.uof_recordings()}
     generated = {
-        "generic": samples_bridge.generic_lines(5, 4),
-        "live": samples_bridge.live_lines(5, 6),
-        "hub88": samples_wallet.hub88_lines(5, 20),
-        "evolution": samples_wallet.evolution_lines(5, 20),
-        "pragmatic": samples_wallet.pragmatic_lines(5, 20),
+        "generic": bridge_samples.generic_lines(5, 4),
+        "live": bridge_samples.live_lines(5, 6),
+        "hub88": wallet_samples.hub88_lines(5, 20),
+        "evolution": wallet_samples.evolution_lines(5, 20),
+        "pragmatic": wallet_samples.pragmatic_lines(5, 20),
     }
     for provider, lines in generated.items():
         path = tmp_path / f"{provider}.lines"

@@ -12,8 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.dlq import Reason
-from schemas.events import (
+from wagerflow.adapters import live
+from wagerflow.adapters.base import Adapter, Candidate, RawMeta
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.money import currency_exponent
+from wagerflow.samples.bridge import live_lines
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
     BetSelection,
@@ -26,12 +31,7 @@ from schemas.events import (
     SettledBet,
     SourceRef,
 )
-from schemas.live import LIVE_DECODER
-from wagerflow.adapters import live
-from wagerflow.adapters.base import Adapter, Candidate, RawMeta
-from wagerflow.adapters.rejection import Rejection
-from wagerflow.money import currency_exponent
-from wagerflow.samples_bridge import live_lines
+from wagerflow.schemas.live import LIVE_DECODER
 
 T = 1_768_050_000_000
 """2026-01-10T13:00:00Z"""

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from schemas.dlq import DLQ_DECODER, Reason
-from schemas.events import EVENT_DECODER, MarketSettled
-from wagerflow import datasets
-from wagerflow.offline import dlq_path_for, normalize_files
+from wagerflow.commands.normalize import dlq_path_for, normalize_files
 from wagerflow.pipeline.context import NormalizeContext
+from wagerflow.samples import recordings
+from wagerflow.schemas.dlq import DLQ_DECODER, Reason
+from wagerflow.schemas.events import EVENT_DECODER, MarketSettled
 
 CTX = NormalizeContext("t1", "GBP")
 
@@ -98,7 +98,7 @@ def test_golden_betfair_outputs(
 def test_every_uof_recording_normalizes_with_no_dlq_entry(
     tmp_path: Path, shared_data: Path
 ) -> None:
-    files = datasets.uof_recordings()
+    files = recordings.uof_recordings()
     assert len(files) == 4
     out = tmp_path / "uof.jsonl"
     summary = normalize_files("uof", files, CTX, out, progress=lambda _: None)

@@ -8,21 +8,23 @@ from collections import defaultdict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.records import RawBatch
-from wagerflow import samples_bridge, samples_uof, samples_wallet
 from wagerflow.adapters.base import Candidate
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.shard import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import uof as uof_samples
+from wagerflow.samples import wallet as wallet_samples
+from wagerflow.schemas.records import RawBatch
 
 CTX = NormalizeContext("t1", "GBP")
 STREAMS = {
-    "uof": samples_uof.uof_lines(3, 2),
-    "generic": samples_bridge.generic_lines(3, 2),
-    "live": samples_bridge.live_lines(3, 4),
-    "hub88": samples_wallet.hub88_lines(3, 15),
-    "evolution": samples_wallet.evolution_lines(3, 15),
-    "pragmatic": samples_wallet.pragmatic_lines(3, 15),
+    "uof": uof_samples.uof_lines(3, 2),
+    "generic": bridge_samples.generic_lines(3, 2),
+    "live": bridge_samples.live_lines(3, 4),
+    "hub88": wallet_samples.hub88_lines(3, 15),
+    "evolution": wallet_samples.evolution_lines(3, 15),
+    "pragmatic": wallet_samples.pragmatic_lines(3, 15),
 }
 
 
@@ -83,7 +85,7 @@ def test_a_provider_with_a_later_clock_does_not_expire_another_providers_keys() 
     """Recorded feeds from last year replayed beside a live feed: dedup is per provider clock."""
     shard = ShardState(CTX)
     old = STREAMS["pragmatic"][0]
-    live_now = samples_wallet.hub88_lines(9, 1)[0]
+    live_now = wallet_samples.hub88_lines(9, 1)[0]
     year = 365 * 24 * 3600 * 1000
 
     def apply(provider: str, line: bytes, received: int | None) -> list[object]:
@@ -92,7 +94,7 @@ def test_a_provider_with_a_later_clock_does_not_expire_another_providers_keys() 
         return list(shard.apply([w for _, w in work]))
 
     assert len(apply("pragmatic", old, None)) == 1
-    first_hub88 = apply("hub88", live_now, samples_bridge.START_MS + year)
+    first_hub88 = apply("hub88", live_now, bridge_samples.START_MS + year)
     assert len(first_hub88) == 1
     assert apply("pragmatic", old, None) == []  # still remembered: a duplicate
     assert shard.take_tally().duplicates == 1

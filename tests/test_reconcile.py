@@ -14,10 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors import clickhouse
-from connectors.clickhouse import AnalyticsSink
-from schemas.events import SpinRequested
-from schemas.settlement import BetSettlement
 from wagerflow import cli
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.reconcile import (
@@ -30,7 +26,11 @@ from wagerflow.analytics.reconcile import (
     parse_time,
 )
 from wagerflow.analytics.rows import TABLES, keyed_rows
-from wagerflow.analytics.synthetic import DAY_MS, SLOT, START_MS, scenario
+from wagerflow.connectors import clickhouse
+from wagerflow.connectors.clickhouse import AnalyticsSink
+from wagerflow.samples.analytics import DAY_MS, SLOT, START_MS, scenario
+from wagerflow.schemas.events import SpinRequested
+from wagerflow.schemas.settlement import BetSettlement
 
 KEY = "reconcile-test-key"
 PSEUDO = Pseudonymizer(KEY.encode())

@@ -13,24 +13,25 @@ import pytest
 import redis
 from confluent_kafka import Producer
 
-from connectors.kafka_admin import ensure_topics
-from schemas.events import EVENT_DECODER
 from tests.flowproc import Deployment, consume_all, final_exposures
-from wagerflow import samples, samples_bridge
+from wagerflow.adapters.registry import identify
+from wagerflow.commands.produce import message_key
+from wagerflow.connectors.kafka_admin import ensure_topics
 from wagerflow.devenv.services import DevServices
-from wagerflow.producer import message_key
-from wagerflow.providers import identify
+from wagerflow.samples import betfair as betfair_samples
+from wagerflow.samples import bridge as bridge_samples
+from wagerflow.schemas.events import EVENT_DECODER
 from wagerflow.topics import NORMALIZED
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
 GENERATED_MARKETS = 150
-GENERIC = samples_bridge.generic_lines(21, 8)
+GENERIC = bridge_samples.generic_lines(21, 8)
 
 
 def _feed(recordings: dict[str, Path]) -> list[bytes]:
     lines = [ln for p in recordings.values() for ln in p.read_bytes().splitlines() if ln]
     for n in range(GENERATED_MARKETS):
-        lines += [ln.encode() for ln in samples.market_lines(f"1.5{n:08d}", seed=n)]
+        lines += [ln.encode() for ln in betfair_samples.market_lines(f"1.5{n:08d}", seed=n)]
     return lines
 
 

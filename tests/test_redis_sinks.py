@@ -8,13 +8,13 @@ import json
 import pytest
 import redis
 
-from connectors.redis_exposure import (
+from wagerflow.connectors.redis_exposure import (
     _ExposurePartition,
     exposure_key,
     ranking_key,
 )
-from schemas.risk import LineExposure, SelectionExposure
 from wagerflow.devenv.services import DevServices
+from wagerflow.schemas.risk import LineExposure, SelectionExposure
 
 pytestmark = [pytest.mark.redis]
 

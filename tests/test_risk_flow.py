@@ -11,21 +11,21 @@ import pytest
 import redis
 from confluent_kafka import Producer
 
-from connectors.kafka_admin import ensure_topics
 from tests.flowproc import Deployment, consume_all, final_exposures
-from wagerflow import samples_bridge
+from wagerflow.adapters.registry import identify
+from wagerflow.commands.produce import message_key
+from wagerflow.commands.replay import replay
+from wagerflow.connectors.kafka_admin import ensure_topics
 from wagerflow.devenv.services import DevServices
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.producer import message_key
-from wagerflow.providers import identify
-from wagerflow.replay import replay
+from wagerflow.samples import bridge as bridge_samples
 
 CTX = NormalizeContext("t1", "GBP")
 
 
 def _feed(tmp: Path) -> Path:
     path = tmp / "generic.lines"
-    lines = samples_bridge.generic_lines(11, 6)
+    lines = bridge_samples.generic_lines(11, 6)
     cut = len(lines) * 3 // 5  # stop mid-stream: some bets are still open at the end
     path.write_bytes(b"\n".join(lines[:cut]) + b"\n")
     return path

@@ -12,15 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.events import BetPlaced, BetSelection, LimitsUpdated, SourceRef
-from schemas.risk import (
-    RISK_ENCODER,
-    EventExposure,
-    LimitBreach,
-    LimitRule,
-    LineExposure,
-    SelectionExposure,
-)
 from wagerflow.risk.limits import (
     RULES,
     LimitBook,
@@ -29,6 +20,15 @@ from wagerflow.risk.limits import (
     LimitUpdate,
     choose_profile,
     load_limits_file,
+)
+from wagerflow.schemas.events import BetPlaced, BetSelection, LimitsUpdated, SourceRef
+from wagerflow.schemas.risk import (
+    RISK_ENCODER,
+    EventExposure,
+    LimitBreach,
+    LimitRule,
+    LineExposure,
+    SelectionExposure,
 )
 
 T = 1_700_000_000_000

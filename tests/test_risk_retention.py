@@ -7,12 +7,12 @@ import pickle
 
 import msgspec
 
-from schemas.events import NormalizedEvent
-from schemas.risk import RISK_ENCODER
 from tests.test_risk_sports import bet, decided, leg, line_settled
 from wagerflow.risk.engine import RETENTION_MS, RiskShard
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.suspend import SuspendConfig
+from wagerflow.schemas.events import NormalizedEvent
+from wagerflow.schemas.risk import RISK_ENCODER
 
 HOUR = 3600 * 1000
 

@@ -12,7 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.events import (
+from wagerflow.adapters import live
+from wagerflow.adapters.base import RawMeta
+from wagerflow.risk.rounds import RoundBook
+from wagerflow.samples.bridge import live_lines
+from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
     BetSelection,
@@ -22,11 +26,7 @@ from schemas.events import (
     RoundSettled,
     SourceRef,
 )
-from schemas.risk import OutcomeLiability, RoundExposure
-from wagerflow.adapters import live
-from wagerflow.adapters.base import RawMeta
-from wagerflow.risk.rounds import RoundBook
-from wagerflow.samples_bridge import live_lines
+from wagerflow.schemas.risk import OutcomeLiability, RoundExposure
 
 T = 1_768_050_000_000
 TENANT = "tenant-1"

@@ -9,7 +9,9 @@ import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.events import (
+from wagerflow.money import ODDS_SCALE
+from wagerflow.risk.sports import Exposure, SportsBook
+from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
     BetSelection,
@@ -26,9 +28,7 @@ from schemas.events import (
     SettlementRolledBack,
     SourceRef,
 )
-from schemas.risk import EventExposure, LineExposure, PlayerExposure, SelectionExposure
-from wagerflow.money import ODDS_SCALE
-from wagerflow.risk.sports import Exposure, SportsBook
+from wagerflow.schemas.risk import EventExposure, LineExposure, PlayerExposure, SelectionExposure
 
 # --- building events --------------------------------------------------------------------------
 

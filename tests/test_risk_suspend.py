@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.events import (
+from wagerflow.risk.suspend import SuspendConfig, SuspendRules
+from wagerflow.schemas.events import (
     BettingStopped,
     EventChange,
     EventChanged,
@@ -24,7 +25,7 @@ from schemas.events import (
     ProviderHealth,
     SourceRef,
 )
-from schemas.risk import (
+from wagerflow.schemas.risk import (
     RISK_DECODER,
     RISK_ENCODER,
     Book,
@@ -34,7 +35,6 @@ from schemas.risk import (
     MarketSuspend,
     SelectionExposure,
 )
-from wagerflow.risk.suspend import SuspendConfig, SuspendRules
 
 Command = MarketSuspend | MarketResume
 Item = NormalizedEvent | LineExposure | EventExposure

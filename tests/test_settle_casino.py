@@ -14,7 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.events import (
+from wagerflow.adapters import evolution, generic, hub88, live, pragmatic
+from wagerflow.adapters.base import Adapter, RawMeta
+from wagerflow.samples.bridge import generic_lines, live_lines
+from wagerflow.samples.wallet import evolution_lines, hub88_lines, pragmatic_lines
+from wagerflow.schemas.events import (
     BetDecided,
     BetOutcome,
     BetPlaced,
@@ -29,11 +33,7 @@ from schemas.events import (
     TransactionKind,
     WalletTransaction,
 )
-from schemas.settlement import BetSettlement
-from wagerflow.adapters import evolution, generic, hub88, live, pragmatic
-from wagerflow.adapters.base import Adapter, RawMeta
-from wagerflow.samples_bridge import generic_lines, live_lines
-from wagerflow.samples_wallet import evolution_lines, hub88_lines, pragmatic_lines
+from wagerflow.schemas.settlement import BetSettlement
 from wagerflow.settle.casino import CasinoSettleConfig, CasinoSettlement, payout_outcome
 
 T = 1_768_050_000_000

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schemas.events import BetOutcome
-from schemas.settlement import BetSettlement
+from wagerflow.schemas.events import BetOutcome
+from wagerflow.schemas.settlement import BetSettlement
 from wagerflow.settle.publish import RoundTotals, settlement_messages
 
 OUTCOMES: list[BetOutcome | None] = [None, "WIN", "LOSE", "VOID", "PUSH", "HALF_WIN"]

@@ -19,7 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.events import (
+from wagerflow.adapters.base import RawMeta
+from wagerflow.adapters.uof_events import decode
+from wagerflow.money import FACTOR_SCALE, ODDS_SCALE
+from wagerflow.schemas.events import (
     BetDecided,
     BetOutcome,
     BetPlaced,
@@ -40,10 +43,7 @@ from schemas.events import (
     SettlementRolledBack,
     SourceRef,
 )
-from schemas.settlement import BetSettlement
-from wagerflow.adapters.base import RawMeta
-from wagerflow.adapters.uof_events import decode
-from wagerflow.money import FACTOR_SCALE, ODDS_SCALE
+from wagerflow.schemas.settlement import BetSettlement
 from wagerflow.settle import payout
 from wagerflow.settle.sports import ODDS_HISTORY, SportsSettleConfig, SportsSettlement
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.dlq import Reason
 from wagerflow.adapters.pragmatic import pragmatic_hash
 from wagerflow.adapters.rejection import Rejection
-from wagerflow.signing import Signing, parse_secrets, sign
+from wagerflow.pipeline.signing import Signing, parse_secrets, sign
+from wagerflow.schemas.dlq import Reason
 
 SECRET = b"s3cret"
 SIGNING = Signing({"generic": SECRET, "pragmatic": b"pp-key"}, skew_ms=1_000)

@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.dlq import Reason
-from schemas.uof import (
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.adapters.uof import MESSAGE_TYPES, decode, market_line
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.uof import (
     Alive,
     BetCancel,
     BetSettlement,
@@ -27,8 +29,6 @@ from schemas.uof import (
     SportEventStatus,
     UofMessage,
 )
-from wagerflow.adapters.rejection import Rejection
-from wagerflow.adapters.uof import MESSAGE_TYPES, decode, market_line
 
 FEED_SAMPLES = (
     "bet_cancel.xml",

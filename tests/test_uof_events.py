@@ -1,5 +1,5 @@
 """The UOF adapter (typed UOF messages -> the normalized contract) over the recorded Sportradar
-samples, hand-made messages and the generated stream of ``wagerflow.samples_uof``."""
+samples, hand-made messages and the generated stream of ``wagerflow.samples.uof``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.dlq import Reason
-from schemas.events import (
+from wagerflow.adapters import uof
+from wagerflow.adapters.base import Adapter, Candidate, RawMeta
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.adapters.uof_events import decode
+from wagerflow.samples.uof import uof_lines
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import (
     EVENT_DECODER,
     EVENT_ENCODER,
     BettingStopped,
@@ -28,12 +33,7 @@ from schemas.events import (
     SettlementRolledBack,
     SourceRef,
 )
-from schemas.uof import UofMessage
-from wagerflow.adapters import uof
-from wagerflow.adapters.base import Adapter, Candidate, RawMeta
-from wagerflow.adapters.rejection import Rejection
-from wagerflow.adapters.uof_events import decode
-from wagerflow.samples_uof import uof_lines
+from wagerflow.schemas.uof import UofMessage
 
 E = TypeVar("E", bound=NormalizedEvent)
 

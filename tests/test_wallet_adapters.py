@@ -15,14 +15,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.dlq import Reason
-from schemas.events import SourceRef, WalletTransaction
-from schemas.wallet import frame_request, split_request
 from wagerflow.adapters import evolution, hub88, pragmatic
 from wagerflow.adapters.base import Adapter, Candidate, RawMeta
 from wagerflow.adapters.pragmatic import parse_form, pragmatic_hash, verify_pragmatic_hash
 from wagerflow.adapters.rejection import Rejection
-from wagerflow.samples_wallet import evolution_lines, hub88_lines, pragmatic_lines
+from wagerflow.samples.wallet import evolution_lines, hub88_lines, pragmatic_lines
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import SourceRef, WalletTransaction
+from wagerflow.schemas.wallet import frame_request, split_request
 
 SOURCE = SourceRef(topic="raw.wallet", partition=3, offset=17)
 RECEIVED = 1_768_000_000_000
@@ -578,7 +578,7 @@ def test_pragmatic_hash_verification_never_raises(fields: dict[str, str], secret
 
 
 def test_generated_pragmatic_callbacks_pass_the_ingress_signature_check() -> None:
-    from wagerflow.signing import Signing
+    from wagerflow.pipeline.signing import Signing
 
     signing = Signing({"pragmatic": SECRET.encode()})
     for line in pragmatic_lines(3, 20, secret=SECRET):

@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from wagerflow.adapters.registry import PROVIDERS
 from wagerflow.config import Settings, load_settings
 from wagerflow.errors import WagerflowError
-from wagerflow.providers import PROVIDERS
 
 _FLAG_ENV = {
     "home": "WAGERFLOW_HOME",
@@ -168,14 +168,14 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from wagerflow.demo import render, run_demo
+    from wagerflow.commands.demo import render, run_demo
 
     print(render(run_demo(settings, use_recordings=not args.generated)))
     return 0
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from wagerflow.runner import run_kafka
+    from wagerflow.commands.run import run_kafka
 
     if args.metrics:
         os.environ["BYTEWAX_DATAFLOW_API_ENABLED"] = "1"
@@ -215,7 +215,7 @@ def _cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from wagerflow.runner import prepare_clickhouse
+    from wagerflow.commands.run import prepare_clickhouse
 
     applied = prepare_clickhouse(settings)
     print(f"applied: {', '.join(applied)}" if applied else "schema is up to date")
@@ -223,7 +223,7 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
-    from wagerflow.producer import produce_files
+    from wagerflow.commands.produce import produce_files
 
     topic = settings.topics.raw(args.provider)
     count = produce_files(settings.kafka_bootstrap, topic, args.provider, args.files)
@@ -232,8 +232,8 @@ def _cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_normalize(args: argparse.Namespace, settings: Settings) -> int:
-    from wagerflow.offline import dlq_path_for, normalize_files
-    from wagerflow.runner import normalize_context
+    from wagerflow.commands.normalize import dlq_path_for, normalize_files
+    from wagerflow.commands.run import normalize_context
 
     summary = normalize_files(args.provider, args.files, normalize_context(settings), args.output)
     print(f"{summary.render()}\nevents: {args.output}\nDLQ:    {dlq_path_for(args.output)}")
@@ -241,8 +241,8 @@ def _cmd_normalize(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
-    from wagerflow.replay import parse_feeds, replay
-    from wagerflow.runner import normalize_context
+    from wagerflow.commands.replay import parse_feeds, replay
+    from wagerflow.commands.run import normalize_context
 
     feeds = parse_feeds(args.feeds)
     summary = replay(
@@ -255,7 +255,7 @@ def _cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from wagerflow.schema_export import topic_schemas, write_schemas
+    from wagerflow.commands.schema import topic_schemas, write_schemas
 
     if args.output_dir is None:
         print(json.dumps(topic_schemas(), indent=2, sort_keys=True))
@@ -268,7 +268,7 @@ def _cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from connectors import clickhouse
+    from wagerflow.connectors import clickhouse
 
     client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
@@ -281,9 +281,9 @@ def _cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
-    from connectors import clickhouse
-    from wagerflow.analytics import pseudonymizer
     from wagerflow.analytics import reconcile as rec
+    from wagerflow.commands.analytics import pseudonymizer
+    from wagerflow.connectors import clickhouse
 
     start, end = rec.parse_time(args.start), rec.parse_time(args.end)
     if end <= start:
@@ -309,8 +309,8 @@ def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
-    from connectors import clickhouse
     from wagerflow.analytics import audit
+    from wagerflow.connectors import clickhouse
 
     client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wagerflow.errors import ConfigError
-from wagerflow.signing import parse_secrets
+from wagerflow.pipeline.signing import parse_secrets
 from wagerflow.topics import Topics
 
 DEV_ENV_FILE = "dev/services.env"

@@ -6,7 +6,7 @@ one cluster.
 
 from dataclasses import dataclass
 
-from schemas.events import STREAMS
+from wagerflow.schemas.events import STREAMS
 
 RAW_PREFIX = "raw."
 DLQ = "dlq"

@@ -19,28 +19,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.records import OutRecord, RawBatch
-from connectors.redis_exposure import RedisExposureSink
-from connectors.redis_settlement import RedisSettlementSink
-from connectors.redis_store import RedisStateSink
-from flows.risk import END_OF_INPUT_MS, RISK_SHARDS
-from schemas.dlq import DlqEntry
-from schemas.risk import EventExposure, LineExposure, RoundExposure
-from schemas.settlement import BetSettlement, RoundSummary, Settlement
-from schemas.state import MarketState
-from wagerflow import analytics
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import analytics_rows
+from wagerflow.commands import analytics
+from wagerflow.commands.run import normalize_context, prepare_clickhouse
 from wagerflow.config import Settings
+from wagerflow.connectors.redis_exposure import RedisExposureSink
+from wagerflow.connectors.redis_settlement import RedisSettlementSink
+from wagerflow.connectors.redis_store import RedisStateSink
+from wagerflow.flows.risk import END_OF_INPUT_MS, RISK_SHARDS
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import Work, decode_batch
+from wagerflow.pipeline.normalize_state import Emitted, ShardState
 from wagerflow.pipeline.outputs import dlq_record, event_record
-from wagerflow.pipeline.shard import Emitted, ShardState
 from wagerflow.risk.engine import RiskOutput, RiskShard, invalid_limits_update, risk_keys
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
 from wagerflow.risk.suspend import SuspendConfig
-from wagerflow.runner import normalize_context, prepare_clickhouse
+from wagerflow.schemas.dlq import DlqEntry
+from wagerflow.schemas.records import OutRecord, RawBatch
+from wagerflow.schemas.risk import EventExposure, LineExposure, RoundExposure
+from wagerflow.schemas.settlement import BetSettlement, RoundSummary, Settlement
+from wagerflow.schemas.state import MarketState
 from wagerflow.topics import Topics
 
 _EXPOSURES = (LineExposure, EventExposure, RoundExposure)
@@ -173,7 +173,9 @@ class Writers:
         self.states = RedisStateSink(url).build_part("bench", "redis-state", None)
         self.exposures = RedisExposureSink(url).build_part("bench", "redis-exposure", None)
         self.settlements = RedisSettlementSink(url).build_part("bench", "redis-settlement", None)
-        self.rows = analytics.sink(settings).build_part("bench", "clickhouse-analytics", None)
+        self.rows = analytics.analytics_sink(settings).build_part(
+            "bench", "clickhouse-analytics", None
+        )
         self._parts = (self.states, self.exposures, self.settlements, self.rows)
 
     def write(self, out: Out) -> None:

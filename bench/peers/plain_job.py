@@ -28,10 +28,10 @@ from types import FrameType
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
 
 from bench.peers.job import Out, Writers, job_for
-from connectors.kafka_admin import partition_count
-from connectors.records import RawBatch
+from wagerflow.adapters.registry import PROVIDERS
 from wagerflow.config import load_settings
-from wagerflow.providers import PROVIDERS
+from wagerflow.connectors.kafka_admin import partition_count
+from wagerflow.schemas.records import RawBatch
 
 BATCH = 2000
 WAIT_S = 0.01

@@ -43,9 +43,9 @@ from quixstreams.models import HeadersTuples, SerializationContext, Serializer, 
 from quixstreams.sinks import BatchingSink, SinkBatch
 
 from bench.peers.job import Out, Writers, job_for
-from connectors.records import OutRecord, RawBatch
+from wagerflow.adapters.registry import PROVIDERS
 from wagerflow.config import load_settings
-from wagerflow.providers import PROVIDERS
+from wagerflow.schemas.records import OutRecord, RawBatch
 
 IDLE_STOP_S = 3.0
 TICK_S = 0.1

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from schemas.events import NormalizedEvent, SourceRef
 from wagerflow.adapters.rejection import Rejection
+from wagerflow.schemas.events import NormalizedEvent, SourceRef
 
 
 class RawMeta(NamedTuple):

@@ -24,7 +24,9 @@ from decimal import Decimal
 
 import msgspec
 
-from schemas.betfair import (
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.money import odds_to_scaled, to_minor
+from wagerflow.schemas.betfair import (
     MCM_DECODER,
     LevelPriceSize,
     MarketChange,
@@ -33,8 +35,8 @@ from schemas.betfair import (
     PriceSize,
     RunnerChange,
 )
-from schemas.dlq import Reason
-from schemas.events import (
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import (
     Category,
     MarketSettled,
     MarketStatusChanged,
@@ -43,9 +45,7 @@ from schemas.events import (
     SelectionResult,
     SourceRef,
 )
-from schemas.state import MarketState, SelectionState
-from wagerflow.adapters.rejection import Rejection
-from wagerflow.money import odds_to_scaled, to_minor
+from wagerflow.schemas.state import MarketState, SelectionState
 
 PROVIDER = "betfair"
 CATEGORY: Category = "sport"

@@ -51,12 +51,12 @@ from typing import Literal
 
 import msgspec
 
-from schemas.dlq import Reason
-from schemas.events import Category, TransactionKind, WalletTransaction
-from schemas.wallet import EvolutionRequest, split_request
 from wagerflow.adapters.base import Candidate, RawMeta, received_ms
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import InexactAmount, exact_minor
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import Category, TransactionKind, WalletTransaction
+from wagerflow.schemas.wallet import EvolutionRequest, split_request
 
 PROVIDER = "evolution"
 CATEGORY: Category = "live"

@@ -71,9 +71,12 @@ from typing import Any, NamedTuple, TypedDict, TypeVar
 
 import msgspec
 
-from schemas import generic as wire
-from schemas.dlq import Reason
-from schemas.events import (
+from wagerflow.adapters.base import Candidate, RawMeta, parse_time_ms, received_ms
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.money import ODDS_SCALE, InexactAmount, exact_minor, odds_to_scaled
+from wagerflow.schemas import generic as wire
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import (
     BetPlaced,
     BetSelection,
     BetSettled,
@@ -91,9 +94,6 @@ from schemas.events import (
     SpinRequested,
     SpinResult,
 )
-from wagerflow.adapters.base import Candidate, RawMeta, parse_time_ms, received_ms
-from wagerflow.adapters.rejection import Rejection
-from wagerflow.money import ODDS_SCALE, InexactAmount, exact_minor, odds_to_scaled
 
 PROVIDER = "generic"
 MESSAGE_TYPES = wire.MESSAGE_TYPES

@@ -52,19 +52,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from schemas import live as wire
-from schemas.dlq import Reason
-from schemas.events import (
-    BetDecided,
-    BetPlaced,
-    BetSelection,
-    LimitsUpdated,
-    ProviderHealth,
-    RoundSettled,
-    RoundTransaction,
-    SessionClosed,
-    SettledBet,
-)
 from wagerflow.adapters.base import Candidate, RawMeta
 from wagerflow.adapters.generic import (
     Context,
@@ -78,6 +65,19 @@ from wagerflow.adapters.generic import (
     minor_units,
 )
 from wagerflow.adapters.rejection import Rejection
+from wagerflow.schemas import live as wire
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import (
+    BetDecided,
+    BetPlaced,
+    BetSelection,
+    LimitsUpdated,
+    ProviderHealth,
+    RoundSettled,
+    RoundTransaction,
+    SessionClosed,
+    SettledBet,
+)
 
 PROVIDER = "live"
 MESSAGE_TYPES = wire.MESSAGE_TYPES

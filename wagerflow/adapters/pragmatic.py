@@ -3,7 +3,8 @@
 ``decode(raw, meta)`` takes one framed callback (``<path> <form body>``, see ``schemas.wallet``)
 and returns its ``Candidate`` events or a ``Rejection``; it is pure and never raises on bad input.
 ``pragmatic_hash`` / ``verify_pragmatic_hash`` implement Pragmatic's request signature; decode
-does not check it (``wagerflow.signing`` does, before decoding, when a secret is configured).
+does not check it (``wagerflow.pipeline.signing`` does, before decoding, when a secret is
+configured).
 
 =====================  ===========  ========================  ==================================
 path                   kind         direction                 notes
@@ -75,9 +76,12 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
-from schemas.dlq import Reason
-from schemas.events import Category, TransactionKind, WalletTransaction
-from schemas.wallet import (
+from wagerflow.adapters.base import Candidate, RawMeta, received_ms
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.money import InexactAmount, exact_minor
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import Category, TransactionKind, WalletTransaction
+from wagerflow.schemas.wallet import (
     PragmaticAdjustment,
     PragmaticBet,
     PragmaticBonusWin,
@@ -89,9 +93,6 @@ from schemas.wallet import (
     PragmaticResult,
     split_request,
 )
-from wagerflow.adapters.base import Candidate, RawMeta, received_ms
-from wagerflow.adapters.rejection import Rejection
-from wagerflow.money import InexactAmount, exact_minor
 
 PROVIDER = "pragmatic"
 CATEGORY: Category = "slot"

@@ -2,7 +2,7 @@
 
 from typing import NamedTuple
 
-from schemas.dlq import Reason
+from wagerflow.schemas.dlq import Reason
 
 
 class Rejection(NamedTuple):

@@ -29,8 +29,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from xml.etree import ElementTree
 
-from schemas.dlq import Reason
-from schemas.uof import (
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.uof import (
     Alive,
     BetCancel,
     BetSettlement,
@@ -52,7 +53,6 @@ from schemas.uof import (
     SportEventStatus,
     UofMessage,
 )
-from wagerflow.adapters.rejection import Rejection
 
 _UINT = re.compile(r"[0-9]{1,18}")
 _INT = re.compile(r"-?[0-9]{1,18}")

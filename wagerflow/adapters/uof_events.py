@@ -58,9 +58,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TypedDict
 
-from schemas import uof as feed
-from schemas.dlq import Reason
-from schemas.events import (
+from wagerflow.adapters import base, uof
+from wagerflow.adapters.base import Candidate, RawMeta
+from wagerflow.adapters.rejection import Rejection
+from wagerflow.money import factor_to_scaled, odds_to_scaled
+from wagerflow.schemas import uof as feed
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.events import (
     BettingStopped,
     CancelRolledBack,
     Category,
@@ -77,10 +81,6 @@ from schemas.events import (
     SettlementRolledBack,
     SourceRef,
 )
-from wagerflow.adapters import base, uof
-from wagerflow.adapters.base import Candidate, RawMeta
-from wagerflow.adapters.rejection import Rejection
-from wagerflow.money import factor_to_scaled, odds_to_scaled
 
 PROVIDER = "uof"
 CATEGORY: Category = "sport"

@@ -20,7 +20,7 @@ import hmac
 
 import msgspec
 
-from schemas.events import (
+from wagerflow.schemas.events import (
     BetPlaced,
     LimitsUpdated,
     NormalizedEvent,

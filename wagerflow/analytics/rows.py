@@ -49,9 +49,11 @@ from typing import Any, cast, get_args
 
 import msgspec
 
-from connectors.clickhouse import Row, TableSpec
-from schemas.dlq import DlqEntry
-from schemas.events import (
+from wagerflow.analytics.pseudonym import Pseudonymizer, pseudonymize_event
+from wagerflow.connectors.clickhouse import Row, TableSpec
+from wagerflow.pipeline.outputs import EVENT_COLUMNS, EVENT_KEY_COLUMNS, event_row
+from wagerflow.schemas.dlq import DlqEntry
+from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
     BetSettled,
@@ -69,7 +71,7 @@ from schemas.events import (
     SpinResult,
     WalletTransaction,
 )
-from schemas.risk import (
+from wagerflow.schemas.risk import (
     EventExposure,
     LimitBreach,
     LineExposure,
@@ -79,9 +81,7 @@ from schemas.risk import (
     RiskRecord,
     RoundExposure,
 )
-from schemas.settlement import BetSettlement, RoundSummary
-from wagerflow.analytics.pseudonym import Pseudonymizer, pseudonymize_event
-from wagerflow.pipeline.outputs import EVENT_COLUMNS, EVENT_KEY_COLUMNS, event_row
+from wagerflow.schemas.settlement import BetSettlement, RoundSummary
 
 AnalyticsRecord = NormalizedEvent | RiskRecord | BetSettlement | RoundSummary | DlqEntry
 TableRow = tuple[str, Row]

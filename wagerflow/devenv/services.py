@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from connectors.kafka_admin import admin
-from connectors.redis_store import connect as redis_connect
 from wagerflow.config import DEV_ENV_FILE
+from wagerflow.connectors.kafka_admin import admin
+from wagerflow.connectors.redis_store import connect as redis_connect
 from wagerflow.devenv import kafka, process, redis
 from wagerflow.errors import ServiceUnavailable, WagerflowError
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wagerflow.dedup import DEFAULT_HORIZON_MS, DEFAULT_MAX_KEYS
-from wagerflow.sharding import DEFAULT_SHARDS
-from wagerflow.signing import Signing
+from wagerflow.pipeline.dedup import DEFAULT_HORIZON_MS, DEFAULT_MAX_KEYS
+from wagerflow.pipeline.signing import Signing
+from wagerflow.shard_key import DEFAULT_SHARDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from connectors.records import RawBatch
-from schemas.betfair import MarketChange
-from schemas.dlq import DlqEntry
-from schemas.events import ProviderHealth, SourceRef
 from wagerflow.adapters import betfair
 from wagerflow.adapters.base import Candidate, RawMeta
+from wagerflow.adapters.registry import ADAPTERS, BETFAIR
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.providers import ADAPTERS, BETFAIR
-from wagerflow.sharding import shard_of
+from wagerflow.schemas.betfair import MarketChange
+from wagerflow.schemas.dlq import DlqEntry
+from wagerflow.schemas.events import ProviderHealth, SourceRef
+from wagerflow.schemas.records import RawBatch
+from wagerflow.shard_key import shard_of
 
 LAGGING_STATUS = 503
 

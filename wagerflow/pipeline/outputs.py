@@ -7,9 +7,9 @@ from typing import get_args
 
 import msgspec
 
-from connectors.records import OutRecord
-from schemas.dlq import DLQ_ENCODER, DlqEntry
-from schemas.events import EVENT_ENCODER, STREAMS, NormalizedEvent
+from wagerflow.schemas.dlq import DLQ_ENCODER, DlqEntry
+from wagerflow.schemas.events import EVENT_ENCODER, STREAMS, NormalizedEvent
+from wagerflow.schemas.records import OutRecord
 from wagerflow.topics import Topics
 
 

@@ -19,8 +19,12 @@ import pickle
 from collections.abc import Sequence
 from typing import Any
 
-from schemas.dlq import DlqEntry, Reason
-from schemas.events import (
+from wagerflow.risk.limits import LimitBook, LimitsError, LimitUpdate, validate_update
+from wagerflow.risk.rounds import RoundBook
+from wagerflow.risk.sports import SportsBook
+from wagerflow.risk.suspend import SuspendConfig, SuspendRules
+from wagerflow.schemas.dlq import DlqEntry, Reason
+from wagerflow.schemas.events import (
     EVENT_ENCODER,
     BetDecided,
     BetPlaced,
@@ -30,16 +34,12 @@ from schemas.events import (
     ProviderHealth,
     WalletTransaction,
 )
-from schemas.risk import EventExposure, LineExposure, RiskRecord
-from schemas.settlement import BetSettlement, RoundSummary, Settlement
-from wagerflow.risk.limits import LimitBook, LimitsError, LimitUpdate, validate_update
-from wagerflow.risk.rounds import RoundBook
-from wagerflow.risk.sports import SportsBook
-from wagerflow.risk.suspend import SuspendConfig, SuspendRules
+from wagerflow.schemas.risk import EventExposure, LineExposure, RiskRecord
+from wagerflow.schemas.settlement import BetSettlement, RoundSummary, Settlement
 from wagerflow.settle.casino import CasinoSettlement
 from wagerflow.settle.publish import RoundTotals, settlement_messages
 from wagerflow.settle.sports import SportsSettlement
-from wagerflow.sharding import shard_of
+from wagerflow.shard_key import shard_of
 
 BROADCAST = (LimitsUpdated, BetDecided, BetSettled)
 """Sent to every shard: limits concern all markets; a bet decision or a per-bet settlement

@@ -62,11 +62,11 @@ from typing import Any, Final
 
 import msgspec
 
-from schemas.events import BetPlaced, BetSelection, LimitsUpdated
-from schemas.risk import EventExposure, LimitBreach, LimitRule, LineExposure
 from wagerflow.errors import WagerflowError
 from wagerflow.money import InexactAmount, currency_exponent, exact_minor
 from wagerflow.risk.sports import potential_payout
+from wagerflow.schemas.events import BetPlaced, BetSelection, LimitsUpdated
+from wagerflow.schemas.risk import EventExposure, LimitBreach, LimitRule, LineExposure
 
 PROFILES: Final = ("DEFAULT", "VIP_A", "VIP_B", "Ultra")
 """Least to most generous."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from connectors.records import OutRecord
-from schemas.risk import (
+from wagerflow.schemas.records import OutRecord
+from wagerflow.schemas.risk import (
     RISK_ENCODER,
     EventExposure,
     LimitBreach,
@@ -14,7 +14,7 @@ from schemas.risk import (
     RiskRecord,
     RoundExposure,
 )
-from schemas.settlement import SETTLEMENT_ENCODER, BetSettlement, RoundSummary, Settlement
+from wagerflow.schemas.settlement import SETTLEMENT_ENCODER, BetSettlement, RoundSummary, Settlement
 from wagerflow.topics import EXPOSURE, LIMIT_BREACH, MARKET_CONTROL, SETTLEMENTS, Topics
 
 

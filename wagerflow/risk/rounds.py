@@ -29,7 +29,8 @@ Inputs (only events of category ``live``; everything else is ignored):
   first beyond ``max_finished``; a very late bet of a forgotten round opens it anew.
 
 Bet spots. Each selection is one spot: ``market_id`` the bet type, ``selection_id`` its value.
-``stake`` is the bet's whole stake, debited once (as in ``samples_bridge.live_lines``: one DEBIT
+``stake`` is the bet's whole stake, debited once (as in
+``wagerflow.samples.bridge.live_lines``: one DEBIT
 of ``stake`` per bet, payout = stake x the multiple of its spot), so a bet of n spots puts
 ``stake // n`` on each spot, the first ``stake % n`` spots (in listed order) one minor unit
 more; each spot then wins, pushes or loses on its own. Every sample bet has one spot, which
@@ -69,7 +70,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from schemas.events import (
+from wagerflow.money import returns_at_odds
+from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
     NormalizedEvent,
@@ -77,8 +79,7 @@ from schemas.events import (
     RoundResult,
     RoundSettled,
 )
-from schemas.risk import OutcomeLiability, RoundExposure
-from wagerflow.money import returns_at_odds
+from wagerflow.schemas.risk import OutcomeLiability, RoundExposure
 
 GameKind = Literal["roulette", "baccarat", "generic"]
 Status = Literal["OPEN", "CLOSED", "SETTLED", "VOID"]

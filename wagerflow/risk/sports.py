@@ -57,7 +57,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from schemas.events import (
+from wagerflow.money import returns_at_odds
+from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
     BetSettled,
@@ -70,8 +71,13 @@ from schemas.events import (
     NormalizedEvent,
     SettlementRolledBack,
 )
-from schemas.risk import Book, EventExposure, LineExposure, PlayerExposure, SelectionExposure
-from wagerflow.money import returns_at_odds
+from wagerflow.schemas.risk import (
+    Book,
+    EventExposure,
+    LineExposure,
+    PlayerExposure,
+    SelectionExposure,
+)
 
 Exposure = LineExposure | EventExposure | PlayerExposure
 BetKey = tuple[str, str]  # tenant, bet_id

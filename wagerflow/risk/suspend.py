@@ -65,7 +65,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from schemas.events import (
+from wagerflow.schemas.events import (
     BettingStopped,
     EventChanged,
     LineOddsChanged,
@@ -74,7 +74,13 @@ from schemas.events import (
     OddsChanged,
     ProviderHealth,
 )
-from schemas.risk import EventExposure, LineExposure, MarketResume, MarketSuspend, SuspendRule
+from wagerflow.schemas.risk import (
+    EventExposure,
+    LineExposure,
+    MarketResume,
+    MarketSuspend,
+    SuspendRule,
+)
 
 BP = 10_000  # basis points in 1
 Command = MarketSuspend | MarketResume

@@ -149,7 +149,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, get_args
 
-from schemas.events import (
+from wagerflow.schemas.events import (
     BetDecided,
     BetOutcome,
     BetPlaced,
@@ -161,7 +161,7 @@ from schemas.events import (
     SettledBet,
     WalletTransaction,
 )
-from schemas.settlement import BetSettlement, SettlementFlag, SettlementState
+from wagerflow.schemas.settlement import BetSettlement, SettlementFlag, SettlementState
 
 WALLET_PROVIDERS = frozenset({"hub88", "evolution", "pragmatic"})
 CANCEL_REASONS = {"hub88": "ROLLBACK", "evolution": "CANCEL", "pragmatic": "REFUND"}

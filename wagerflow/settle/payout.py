@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import NamedTuple
 
-from schemas.events import BetOutcome
 from wagerflow.money import FACTOR_SCALE, ODDS_SCALE, returns_at_odds
+from wagerflow.schemas.events import BetOutcome
 
 
 class LegResult(NamedTuple):

@@ -26,7 +26,7 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Literal
 
-from schemas.settlement import (
+from wagerflow.schemas.settlement import (
     BetSettlement,
     RoundSummary,
     Settlement,

@@ -114,7 +114,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
-from schemas.events import (
+from wagerflow.money import FACTOR_SCALE, ODDS_SCALE
+from wagerflow.risk.sports import inside, potential_return, sport_legs
+from wagerflow.schemas.events import (
     BetDecided,
     BetOutcome,
     BetPlaced,
@@ -129,9 +131,7 @@ from schemas.events import (
     SelectionResultCode,
     SettlementRolledBack,
 )
-from schemas.settlement import BetSettlement, SettlementFlag, SettlementState
-from wagerflow.money import FACTOR_SCALE, ODDS_SCALE
-from wagerflow.risk.sports import inside, potential_return, sport_legs
+from wagerflow.schemas.settlement import BetSettlement, SettlementFlag, SettlementState
 from wagerflow.settle.payout import (
     LOSE,
     VOID,

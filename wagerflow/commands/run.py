@@ -11,26 +11,26 @@ from bytewax.recovery import RecoveryConfig, init_db_dir
 from bytewax.run import cli_main
 from bytewax.testing import run_main
 
-from connectors import clickhouse
-from connectors.file_source import FileSource
-from connectors.jsonl_sink import JsonlSink
-from connectors.kafka_admin import ensure_topics
-from connectors.kafka_sink import KafkaSink
-from connectors.kafka_source import KafkaSource
-from connectors.redis_exposure import RedisExposureSink
-from connectors.redis_settlement import RedisSettlementSink
-from connectors.redis_store import RedisStateSink
-from connectors.redis_store import connect as redis_connect
-from flows.normalize import Outputs
-from flows.risk import RiskContext, RiskSinks, build_pipeline_flow
-from wagerflow import analytics
+from wagerflow.adapters.registry import PROVIDERS
+from wagerflow.commands import analytics
 from wagerflow.config import Settings
+from wagerflow.connectors import clickhouse
+from wagerflow.connectors.file_source import FileSource
+from wagerflow.connectors.jsonl_sink import JsonlSink
+from wagerflow.connectors.kafka_admin import ensure_topics
+from wagerflow.connectors.kafka_sink import KafkaSink
+from wagerflow.connectors.kafka_source import KafkaSource
+from wagerflow.connectors.redis_exposure import RedisExposureSink
+from wagerflow.connectors.redis_settlement import RedisSettlementSink
+from wagerflow.connectors.redis_store import RedisStateSink
+from wagerflow.connectors.redis_store import connect as redis_connect
 from wagerflow.errors import ConfigError
+from wagerflow.flows.normalize import Outputs
+from wagerflow.flows.risk import RiskContext, RiskSinks, build_pipeline_flow
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.providers import PROVIDERS
+from wagerflow.pipeline.signing import Signing
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.suspend import SuspendConfig
-from wagerflow.signing import Signing
 
 DEFAULT_RECOVERY_PARTITIONS = 4
 
@@ -48,7 +48,7 @@ def _outputs(settings: Settings, topic_sink: KafkaSink | JsonlSink) -> Outputs:
     return Outputs(
         topics=topic_sink,
         states=RedisStateSink(settings.redis_url),
-        rows=analytics.sink(settings),
+        rows=analytics.analytics_sink(settings),
         pseudo=analytics.pseudonymizer(settings),
     )
 

@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from connectors.file_source import read_messages
-from connectors.records import RawBatch
-from schemas.dlq import DLQ_ENCODER, DlqEntry
-from schemas.events import EVENT_ENCODER
+from wagerflow.connectors.file_source import read_messages
 from wagerflow.errors import WagerflowError
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.shard import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.schemas.dlq import DLQ_ENCODER, DlqEntry
+from wagerflow.schemas.events import EVENT_ENCODER
+from wagerflow.schemas.records import RawBatch
 
 BATCH_LINES = 1000
 

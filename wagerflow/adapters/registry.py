@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from schemas.events import NO_SOURCE
 from wagerflow.adapters import betfair, evolution, generic, hub88, live, pragmatic, uof_events
 from wagerflow.adapters.base import Adapter, RawMeta
 from wagerflow.adapters.rejection import Rejection
+from wagerflow.schemas.events import NO_SOURCE
 
 BETFAIR = "betfair"
 

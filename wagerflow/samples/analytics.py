@@ -14,8 +14,9 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from schemas.dlq import DlqEntry, Reason
-from schemas.events import (
+from wagerflow.analytics.rows import AnalyticsRecord
+from wagerflow.schemas.dlq import DlqEntry, Reason
+from wagerflow.schemas.events import (
     BetDecided,
     BetOutcome,
     BetPlaced,
@@ -35,7 +36,7 @@ from schemas.events import (
     SpinResult,
     WalletTransaction,
 )
-from schemas.risk import (
+from wagerflow.schemas.risk import (
     LimitBreach,
     LineExposure,
     MarketSuspend,
@@ -44,8 +45,7 @@ from schemas.risk import (
     RoundExposure,
     SelectionExposure,
 )
-from schemas.settlement import BetSettlement, RoundSummary, SettlementFlag
-from wagerflow.analytics.rows import AnalyticsRecord
+from wagerflow.schemas.settlement import BetSettlement, RoundSummary, SettlementFlag
 
 START_MS = int(datetime(2026, 1, 10, 10, 0, tzinfo=UTC).timestamp() * 1000)
 MINUTE = 60_000

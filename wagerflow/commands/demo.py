@@ -15,16 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from connectors import clickhouse
-from connectors.redis_exposure import ranking_key
-from connectors.redis_store import connect as redis_connect
-from connectors.redis_store import market_key
-from schemas.state import STATE_DECODER
-from wagerflow import datasets, samples, samples_bridge, samples_uof, samples_wallet
+from wagerflow.commands.run import run_files
 from wagerflow.config import Settings
+from wagerflow.connectors import clickhouse
+from wagerflow.connectors.redis_exposure import ranking_key
+from wagerflow.connectors.redis_store import connect as redis_connect
+from wagerflow.connectors.redis_store import market_key
 from wagerflow.devenv import process
 from wagerflow.devenv import redis as dev_redis
-from wagerflow.runner import run_files
+from wagerflow.samples import betfair as betfair_samples
+from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import recordings
+from wagerflow.samples import uof as uof_samples
+from wagerflow.samples import wallet as wallet_samples
+from wagerflow.schemas.state import STATE_DECODER
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,26 +73,26 @@ def demo_feeds(feed_dir: Path, use_recordings: bool) -> tuple[list[tuple[str, Pa
     feed_dir.mkdir(parents=True, exist_ok=True)
     feeds: list[tuple[str, Path]] = []
     kinds: list[str] = []
-    betfair = datasets.betfair_recordings() if use_recordings else []
-    uof = datasets.uof_recordings() if use_recordings else []
+    betfair = recordings.betfair_recordings() if use_recordings else []
+    uof = recordings.uof_recordings() if use_recordings else []
     if betfair:
         feeds += [("betfair", p) for p in betfair]
         kinds.append(f"{len(betfair)} recorded Betfair streams (shared/data)")
     else:
-        feeds += [("betfair", p) for p in samples.write_sample(feed_dir / "betfair")]
+        feeds += [("betfair", p) for p in betfair_samples.write_sample(feed_dir / "betfair")]
         kinds.append("a generated Betfair sample")
     if uof:
         feeds += [("uof", p) for p in uof]
         kinds.append(f"{len(uof)} recorded UOF messages (shared/data)")
     else:
-        feeds.append(("uof", _write(feed_dir / "uof.xml.lines", samples_uof.uof_lines(7, 3))))
+        feeds.append(("uof", _write(feed_dir / "uof.xml.lines", uof_samples.uof_lines(7, 3))))
         kinds.append("a generated UOF feed")
     generated = {
-        "generic": samples_bridge.generic_lines(7, 5),
-        "live": samples_bridge.live_lines(7, 10),
-        "hub88": samples_wallet.hub88_lines(7, 20),
-        "evolution": samples_wallet.evolution_lines(7, 20),
-        "pragmatic": samples_wallet.pragmatic_lines(7, 20),
+        "generic": bridge_samples.generic_lines(7, 5),
+        "live": bridge_samples.live_lines(7, 10),
+        "hub88": wallet_samples.hub88_lines(7, 20),
+        "evolution": wallet_samples.evolution_lines(7, 20),
+        "pragmatic": wallet_samples.pragmatic_lines(7, 20),
     }
     for provider, lines in generated.items():
         feeds.append((provider, _write(feed_dir / f"{provider}.lines", lines)))

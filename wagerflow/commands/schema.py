@@ -8,8 +8,8 @@ from typing import Any
 
 import msgspec
 
-from schemas.dlq import DlqEntry
-from schemas.events import SCHEMA_VERSION, STREAMS
+from wagerflow.schemas.dlq import DlqEntry
+from wagerflow.schemas.events import SCHEMA_VERSION, STREAMS
 from wagerflow.topics import DLQ
 
 

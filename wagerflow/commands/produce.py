@@ -6,9 +6,9 @@ from pathlib import Path
 
 from confluent_kafka import Producer
 
-from connectors.file_source import read_messages
-from connectors.kafka_admin import ensure_topics
-from wagerflow.providers import identify
+from wagerflow.adapters.registry import identify
+from wagerflow.connectors.file_source import read_messages
+from wagerflow.connectors.kafka_admin import ensure_topics
 
 
 def message_key(provider: str, raw: bytes) -> bytes | None:

@@ -22,17 +22,17 @@ from pathlib import Path
 
 from bytewax.testing import run_main
 
-from connectors.discard import DiscardSink
-from connectors.file_source import read_messages
-from connectors.jsonl_sink import JsonlSink
-from connectors.merged_source import MergedSource, TimedMessage
-from flows.normalize import Outputs
-from flows.risk import RiskContext, RiskSinks, build_pipeline_flow
+from wagerflow.adapters.registry import PROVIDERS, identify
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.config import DEV_PSEUDONYM_KEY
+from wagerflow.connectors.discard import DiscardSink
+from wagerflow.connectors.file_source import read_messages
+from wagerflow.connectors.jsonl_sink import JsonlSink
+from wagerflow.connectors.merged_source import MergedSource, TimedMessage
 from wagerflow.errors import ConfigError, WagerflowError
+from wagerflow.flows.normalize import Outputs
+from wagerflow.flows.risk import RiskContext, RiskSinks, build_pipeline_flow
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.providers import PROVIDERS, identify
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.topics import Topics

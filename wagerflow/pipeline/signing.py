@@ -15,10 +15,10 @@ import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from schemas.dlq import Reason
-from schemas.wallet import split_request
 from wagerflow.adapters.pragmatic import parse_form, verify_pragmatic_hash
 from wagerflow.adapters.rejection import Rejection
+from wagerflow.schemas.dlq import Reason
+from wagerflow.schemas.wallet import split_request
 
 DEFAULT_SKEW_MS = 5 * 60 * 1000
 Headers = Sequence[tuple[str, bytes | None]]

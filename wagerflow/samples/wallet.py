@@ -26,9 +26,9 @@ from urllib.parse import urlencode
 
 import msgspec
 
-from schemas.wallet import HUB88_AMOUNT_DIGITS, frame_request
 from wagerflow.adapters.pragmatic import pragmatic_hash
 from wagerflow.money import currency_exponent
+from wagerflow.schemas.wallet import HUB88_AMOUNT_DIGITS, frame_request
 
 START_MS = 1_768_050_000_000
 """Pragmatic timestamps start here (2026-01-10T13:00:00Z)."""

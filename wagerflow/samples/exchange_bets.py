@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import msgspec
 
-from connectors.records import RawBatch
-from schemas.events import MarketStatusChanged, OddsChanged
 from wagerflow.money import returns_at_odds, scaled_to_odds
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.shard import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.schemas.events import MarketStatusChanged, OddsChanged
+from wagerflow.schemas.records import RawBatch
 
 _STAKES_MINOR = [100, 250, 500, 1_000, 2_500, 5_000, 10_000]
 

@@ -11,8 +11,14 @@ from typing import NamedTuple
 
 import msgspec
 
-from schemas.dlq import DlqEntry, Reason
-from schemas.events import (
+from wagerflow.adapters import betfair, uof_events
+from wagerflow.adapters.base import Candidate
+from wagerflow.pipeline.context import NormalizeContext
+from wagerflow.pipeline.decode import MarketWork, Work
+from wagerflow.pipeline.dedup import Deduplicator, Verdict
+from wagerflow.pipeline.staleness import LatestByKey
+from wagerflow.schemas.dlq import DlqEntry, Reason
+from wagerflow.schemas.events import (
     EVENT_ENCODER,
     NO_SOURCE,
     LineOddsChanged,
@@ -20,13 +26,7 @@ from schemas.events import (
     NormalizedEvent,
     SourceRef,
 )
-from schemas.state import MarketState
-from wagerflow.adapters import betfair, uof_events
-from wagerflow.adapters.base import Candidate
-from wagerflow.dedup import Deduplicator, Verdict
-from wagerflow.ordering import LatestByKey
-from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.pipeline.decode import MarketWork, Work
+from wagerflow.schemas.state import MarketState
 
 
 def content_fingerprint(event: NormalizedEvent) -> int:

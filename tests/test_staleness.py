@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wagerflow.ordering import LatestByKey
+from wagerflow.pipeline.staleness import LatestByKey
 
 
 @given(st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 100)), max_size=100))

@@ -1,0 +1,1 @@
+"""The wagerflow commands: what the CLI runs, wiring flows to connectors and settings."""
