@@ -35,7 +35,7 @@ from wagerflow.connectors.discard import DiscardSink
 from wagerflow.connectors.kafka_admin import ensure_topics
 from wagerflow.connectors.kafka_sink import KafkaSink
 from wagerflow.connectors.kafka_source import KafkaSource
-from wagerflow.flows.normalize import Outputs
+from wagerflow.flows.normalize import NormalizeSinks
 from wagerflow.flows.risk import RiskSinks, build_pipeline_flow
 
 
@@ -49,7 +49,7 @@ def kafka_only_flow(settings: Settings, *, stop_at_end: bool) -> Dataflow:
     drop = DiscardSink()
     return build_pipeline_flow(
         KafkaSource(settings.kafka_bootstrap, raw, stop_at_end=stop_at_end),
-        Outputs(
+        NormalizeSinks(
             topics=KafkaSink(settings.kafka_bootstrap),
             states=drop,
             rows=drop,

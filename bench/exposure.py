@@ -38,13 +38,13 @@ from wagerflow.connectors.kafka_admin import ensure_topics
 from wagerflow.connectors.kafka_sink import KafkaSink
 from wagerflow.connectors.kafka_source import KafkaSource
 from wagerflow.devenv import services
-from wagerflow.flows.normalize import Outputs
+from wagerflow.flows.normalize import NormalizeSinks
 from wagerflow.flows.risk import RiskContext, RiskSinks, build_pipeline_flow
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.pipeline.outputs import event_record
-from wagerflow.risk.engine import RiskShard, risk_keys
+from wagerflow.risk.engine import RiskShardState, risk_keys
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
 from wagerflow.risk.suspend import SuspendConfig
@@ -95,8 +95,10 @@ def plain_loop(bootstrap: str, topic: str, expected: int, topics: Topics) -> flo
     consumer.assign([TopicPartition(topic, p, 0) for p in range(PARTITIONS)])
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20})
     ctx = NormalizeContext("bench", "EUR")
-    shards: dict[str, ShardState] = defaultdict(lambda: ShardState(ctx))
-    risk: dict[str, RiskShard] = defaultdict(lambda: RiskShard(LimitBook(), SuspendConfig()))
+    shards: dict[str, NormalizeShardState] = defaultdict(lambda: NormalizeShardState(ctx))
+    risk: dict[str, RiskShardState] = defaultdict(
+        lambda: RiskShardState(LimitBook(), SuspendConfig())
+    )
     seen = 0
     start = time.perf_counter()
     while seen < expected:
@@ -115,7 +117,7 @@ def plain_loop(bootstrap: str, topic: str, expected: int, topics: Topics) -> flo
             grouped[key].append(w)
         for key, ws in grouped.items():
             for item in shards[key].apply(ws):
-                if not isinstance(item, Emitted):
+                if not isinstance(item, AcceptedEvent):
                     continue
                 rec = event_record(item.entity, item.event, topics)
                 producer.produce(rec.topic, rec.value, rec.key)
@@ -131,7 +133,7 @@ def plain_loop(bootstrap: str, topic: str, expected: int, topics: Topics) -> flo
 
 def flow_run(bootstrap: str, topic: str, topics: Topics) -> float:
     discard = DiscardSink()
-    outputs = Outputs(
+    outputs = NormalizeSinks(
         topics=KafkaSink(bootstrap),
         states=discard,
         rows=discard,

@@ -38,10 +38,10 @@ from wagerflow.connectors.kafka_source import KafkaSource
 from wagerflow.connectors.redis_store import CHECK_AND_APPLY, market_key
 from wagerflow.connectors.redis_store import connect as redis_connect
 from wagerflow.devenv import services
-from wagerflow.flows.normalize import Outputs, build_normalize_flow
+from wagerflow.flows.normalize import NormalizeSinks, build_normalize_flow
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.pipeline.outputs import dlq_record, event_record
 from wagerflow.schemas.records import RawBatch
 from wagerflow.schemas.state import STATE_ENCODER, MarketState
@@ -101,7 +101,7 @@ def plain_loop(
     r = redis_connect(redis_url)
     apply_state = r.register_script(CHECK_AND_APPLY)
     ch = clickhouse.connect(ch_dsn, database)
-    shards: dict[str, ShardState] = defaultdict(lambda: ShardState(ctx))
+    shards: dict[str, NormalizeShardState] = defaultdict(lambda: NormalizeShardState(ctx))
     pseudo = Pseudonymizer(DEV_PSEUDONYM_KEY.encode())
     rows: dict[str, list[Row]] = defaultdict(list)
     pending = 0
@@ -134,7 +134,7 @@ def plain_loop(
                 grouped[shard].append(w)
             for shard, works in grouped.items():
                 for item in shards[shard].apply(works):
-                    if isinstance(item, Emitted):
+                    if isinstance(item, AcceptedEvent):
                         rec = event_record(item.entity, item.event, topics)
                         producer.produce(rec.topic, rec.value, rec.key)
                         for table, row in analytics_rows(item.event, pseudo, entity=item.entity):
@@ -187,7 +187,7 @@ def flow_run(
     """The normalize flow over the same topic (one worker, as ``wagerflow run``)."""
     from wagerflow.connectors.redis_store import RedisStateSink
 
-    outputs = Outputs(
+    outputs = NormalizeSinks(
         topics=KafkaSink(bootstrap),
         states=RedisStateSink(redis_url),
         rows=clickhouse.AnalyticsSink(ch_dsn, database, TABLES),

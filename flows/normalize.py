@@ -28,8 +28,8 @@ from wagerflow import metrics
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import keyed_rows
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.pipeline.decode import Work, decode_batch
-from wagerflow.pipeline.normalize_state import Emitted, Output, ShardState
+from wagerflow.pipeline.decode import ShardInput, decode_batch
+from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeOutput, NormalizeShardState
 from wagerflow.pipeline.outputs import dlq_record, event_record
 from wagerflow.schemas.dlq import DlqEntry
 from wagerflow.schemas.records import OutRecord, RawBatch
@@ -40,7 +40,7 @@ FLOW_ID = "normalize"
 
 
 @dataclass(frozen=True, slots=True)
-class Outputs:
+class NormalizeSinks:
     topics: Sink[tuple[str, OutRecord]]
     states: Sink[tuple[str, MarketState]]
     rows: Sink[tuple[str, Any]]
@@ -49,13 +49,14 @@ class Outputs:
     """Player ids become pseudonyms before any row leaves for analytics."""
 
 
-class _ShardLogic(StatefulBatchLogic[Work, Output, bytes]):
-    """Holds one shard's ``ShardState``; snapshots are pickled bytes (an immutable copy)."""
+class _NormalizeShardLogic(StatefulBatchLogic[ShardInput, NormalizeOutput, bytes]):
+    """Holds one shard's ``NormalizeShardState``; snapshots are pickled bytes (an immutable
+    copy)."""
 
-    def __init__(self, shard: ShardState) -> None:
+    def __init__(self, shard: NormalizeShardState) -> None:
         self._shard = shard
 
-    def on_batch(self, values: list[Work]) -> tuple[list[Output], bool]:
+    def on_batch(self, values: list[ShardInput]) -> tuple[list[NormalizeOutput], bool]:
         out = self._shard.apply(values)
         _count_outputs(out)
         return out, StatefulBatchLogic.RETAIN
@@ -64,12 +65,12 @@ class _ShardLogic(StatefulBatchLogic[Work, Output, bytes]):
         return pickle.dumps(self._shard.state, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _count_outputs(out: list[Output]) -> None:
+def _count_outputs(out: list[NormalizeOutput]) -> None:
     emitted: Counter[tuple[str, str]] = Counter()
     sampled: set[str] = set()
     now_ms = time.time() * 1000
     for item in out:
-        if isinstance(item, Emitted):
+        if isinstance(item, AcceptedEvent):
             provider = item.event.provider_id
             if provider not in sampled:
                 sampled.add(provider)
@@ -97,10 +98,12 @@ def _decode(ctx: NormalizeContext, batch: RawBatch) -> list[Any]:
 def normalize_steps(
     flow: Dataflow,
     source: Source[RawBatch],
-    outputs: Outputs,
+    outputs: NormalizeSinks,
     ctx: NormalizeContext,
     topics: Topics,
-) -> tuple[Stream[tuple[str, Emitted]], Stream[tuple[str, OutRecord]], Stream[tuple[str, Any]]]:
+) -> tuple[
+    Stream[tuple[str, AcceptedEvent]], Stream[tuple[str, OutRecord]], Stream[tuple[str, Any]]
+]:
     """Wire the normalize steps; return the normalized events (for steps downstream, such as
     risk), the topic records (events and DLQ) and the analytics rows still to be written."""
     raw = op.input("raw", flow, source)
@@ -108,11 +111,11 @@ def normalize_steps(
     split = op.branch("split_rejects", decoded, lambda item: isinstance(item, DlqEntry))
     rejects = op.map("dlq_record", split.trues, lambda e: ("dlq", dlq_record(e, topics)))
 
-    def build_shard(resume: bytes | None) -> _ShardLogic:
+    def build_shard(resume: bytes | None) -> _NormalizeShardLogic:
         state = pickle.loads(resume) if resume is not None else None  # noqa: S301 own snapshot
-        return _ShardLogic(ShardState(ctx, state))
+        return _NormalizeShardLogic(NormalizeShardState(ctx, state))
 
-    work = cast("Stream[tuple[str, Work]]", split.falses)
+    work = cast("Stream[tuple[str, ShardInput]]", split.falses)
     applied = op.stateful_batch("shard_rules", work, build_shard)
     by_kind = op.branch("split_states", applied, lambda kv: isinstance(kv[1], MarketState))
     op.output("redis_state", cast("Stream[tuple[str, MarketState]]", by_kind.trues), outputs.states)
@@ -124,7 +127,7 @@ def normalize_steps(
         cast("Stream[tuple[str, DlqEntry]]", by_fate.trues),
         lambda kv: ("dlq", dlq_record(kv[1], topics)),
     )
-    events = cast("Stream[tuple[str, Emitted]]", by_fate.falses)
+    events = cast("Stream[tuple[str, AcceptedEvent]]", by_fate.falses)
     records = op.map(
         "event_record", events, lambda kv: (kv[0], event_record(kv[1].entity, kv[1].event, topics))
     )
@@ -144,7 +147,7 @@ def normalize_steps(
 
 
 def build_normalize_flow(
-    source: Source[RawBatch], outputs: Outputs, ctx: NormalizeContext, topics: Topics
+    source: Source[RawBatch], outputs: NormalizeSinks, ctx: NormalizeContext, topics: Topics
 ) -> Dataflow:
     """The normalize flow alone."""
     flow = Dataflow(FLOW_ID)

@@ -26,12 +26,12 @@ from bytewax.outputs import Sink
 
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import keyed_rows
-from wagerflow.flows.normalize import Outputs, normalize_steps
+from wagerflow.flows.normalize import NormalizeSinks, normalize_steps
 from wagerflow.metrics import SETTLEMENT_FLAGS, SETTLEMENTS, TIME_TO_SETTLE
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.pipeline.normalize_state import Emitted
+from wagerflow.pipeline.normalize_state import AcceptedEvent
 from wagerflow.pipeline.outputs import dlq_record
-from wagerflow.risk.engine import RiskOutput, RiskShard, invalid_limits_update, risk_keys
+from wagerflow.risk.engine import RiskOutput, RiskShardState, invalid_limits_update, risk_keys
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
 from wagerflow.risk.suspend import SuspendConfig
@@ -66,7 +66,7 @@ class RiskContext:
     shards: int = RISK_SHARDS
 
 
-def _observe(shard: RiskShard, record: BetSettlement) -> None:
+def _observe(shard: RiskShardState, record: BetSettlement) -> None:
     outcome = record.outcome or "OPEN"
     SETTLEMENTS.labels(record.provider_id, outcome).inc()
     for flag in record.flags:
@@ -78,7 +78,7 @@ def _observe(shard: RiskShard, record: BetSettlement) -> None:
 
 
 class _RiskLogic(StatefulBatchLogic[NormalizedEvent, RiskOutput, bytes]):
-    def __init__(self, shard: RiskShard, clock: Callable[[], int] | None) -> None:
+    def __init__(self, shard: RiskShardState, clock: Callable[[], int] | None) -> None:
         self._shard = shard
         self._clock = clock
 
@@ -111,7 +111,9 @@ class _RiskLogic(StatefulBatchLogic[NormalizedEvent, RiskOutput, bytes]):
         return pickle.dumps(self._shard, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _keyed(shards: int, kv: tuple[str, Emitted]) -> list[tuple[str, NormalizedEvent | DlqEntry]]:
+def _keyed(
+    shards: int, kv: tuple[str, AcceptedEvent]
+) -> list[tuple[str, NormalizedEvent | DlqEntry]]:
     event = kv[1].event
     refused = invalid_limits_update(event)
     if refused is not None:
@@ -141,7 +143,10 @@ class RiskStreams:
 
 
 def risk_steps(
-    events: Stream[tuple[str, Emitted]], ctx: RiskContext, topics: Topics, pseudo: Pseudonymizer
+    events: Stream[tuple[str, AcceptedEvent]],
+    ctx: RiskContext,
+    topics: Topics,
+    pseudo: Pseudonymizer,
 ) -> RiskStreams:
     """Wire the risk steps; return topic records, the exposures and the settlements for Redis,
     and the analytics rows."""
@@ -158,7 +163,7 @@ def risk_steps(
         shard = (
             pickle.loads(resume)  # noqa: S301 own snapshot
             if resume is not None
-            else RiskShard(ctx.limits, ctx.suspend)
+            else RiskShardState(ctx.limits, ctx.suspend)
         )
         return _RiskLogic(shard, ctx.wall_clock)
 
@@ -187,7 +192,7 @@ def risk_steps(
 
 def build_pipeline_flow(
     source: Source[RawBatch],
-    outputs: Outputs,
+    outputs: NormalizeSinks,
     sinks: RiskSinks,
     ctx: NormalizeContext,
     risk: RiskContext,

@@ -119,7 +119,7 @@ class SettledMarket(msgspec.Struct, frozen=True, kw_only=True):
     outcomes: tuple[SettledOutcome, ...] = ()
 
 
-class BetSettlement(msgspec.Struct, frozen=True, kw_only=True):
+class UofBetSettlement(msgspec.Struct, frozen=True, kw_only=True):
     event_id: str
     product: int
     timestamp: int
@@ -221,7 +221,7 @@ class ProductDown(msgspec.Struct, frozen=True, kw_only=True):
 UofMessage = (
     OddsChange
     | BetStop
-    | BetSettlement
+    | UofBetSettlement
     | BetCancel
     | RollbackBetSettlement
     | RollbackBetCancel

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.schemas.dlq import DlqEntry, Reason
 from wagerflow.schemas.events import (
     MarketSettled,
@@ -29,9 +29,9 @@ CTX = NormalizeContext(tenant_id="t1", currency="GBP")
 def replay(lines: list[bytes]) -> tuple[list[NormalizedEvent], list[MarketState], list[DlqEntry]]:
     batch = RawBatch("betfair", "feed", 0, list(range(len(lines))), lines)
     work, dlq, _ = decode_batch(batch, CTX)
-    books = ShardState(CTX)
+    books = NormalizeShardState(CTX)
     out = books.apply([w for _, w in work])
-    events = [o.event for o in out if isinstance(o, Emitted)]
+    events = [o.event for o in out if isinstance(o, AcceptedEvent)]
     states = [o for o in out if isinstance(o, MarketState)]
     return events, states, dlq + [o for o in out if isinstance(o, DlqEntry)]
 
@@ -179,9 +179,11 @@ def test_a_resent_line_is_a_duplicate_and_a_changed_resend_a_conflict() -> None:
     changed = _line(pt=10, clk="c1", mc=[{"id": "1.5", "rc": [{"id": 1, "atb": [[3.0, 5]]}]}])
     batch = RawBatch("betfair", "feed", 0, [0, 1, 2], [first, first, changed])
     work, _, _ = decode_batch(batch, CTX)
-    books = ShardState(CTX)
+    books = NormalizeShardState(CTX)
     out = books.apply([w for _, w in work])
-    odds = [o.event for o in out if isinstance(o, Emitted) and isinstance(o.event, OddsChanged)]
+    odds = [
+        o.event for o in out if isinstance(o, AcceptedEvent) and isinstance(o.event, OddsChanged)
+    ]
     conflicts = [o for o in out if isinstance(o, DlqEntry)]
     assert [o.best_back_odds for o in odds] == [20_000]
     assert [(c.reason, c.raw, c.source.offset) for c in conflicts] == [
@@ -195,9 +197,11 @@ def test_an_older_change_than_the_market_applied_is_stale() -> None:
     older = _line(pt=19, clk="a", mc=[{"id": "1.6", "rc": [{"id": 1, "atb": [[9.0, 5]]}]}])
     batch = RawBatch("betfair", "feed", 0, [0, 1], [newer, older])
     work, _, _ = decode_batch(batch, CTX)
-    books = ShardState(CTX)
+    books = NormalizeShardState(CTX)
     out = books.apply([w for _, w in work])
-    odds = [o.event for o in out if isinstance(o, Emitted) and isinstance(o.event, OddsChanged)]
+    odds = [
+        o.event for o in out if isinstance(o, AcceptedEvent) and isinstance(o.event, OddsChanged)
+    ]
     assert [o.best_back_odds for o in odds] == [20_000]
     assert books.take_tally().stale == 1
 
@@ -211,12 +215,14 @@ def test_duplication_and_rebatching_of_a_recording_yield_the_same_output(
     reference, _, _ = replay(lines)
     noisy = [ln for ln in lines for _ in range(data.draw(st.integers(1, 2)))]
     cuts = sorted(data.draw(st.sets(st.integers(1, len(noisy) - 1), max_size=8)))
-    books = ShardState(CTX)
+    books = NormalizeShardState(CTX)
     events: list[NormalizedEvent] = []
     for lo, hi in zip([0, *cuts], [*cuts, len(noisy)], strict=True):
         batch = RawBatch("betfair", "feed", 0, list(range(lo, hi)), noisy[lo:hi])
         work, _, _ = decode_batch(batch, CTX)
-        events += [o.event for o in books.apply([w for _, w in work]) if isinstance(o, Emitted)]
+        events += [
+            o.event for o in books.apply([w for _, w in work]) if isinstance(o, AcceptedEvent)
+        ]
     strip = [(e.dedup_key, type(e)) for e in events]
     assert strip == [(e.dedup_key, type(e)) for e in reference]
 

@@ -12,7 +12,7 @@ import pytest
 
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.samples import betfair as betfair_samples
 from wagerflow.schemas.events import MarketSettled
 from wagerflow.schemas.records import RawBatch
@@ -66,8 +66,10 @@ def test_generated_markets_open_move_suspend_and_close_with_one_winner() -> None
             RawBatch("betfair", "g", 0, list(range(len(lines))), lines), ctx
         )
         assert dlq == [] and tally.heartbeats >= 1
-        out = ShardState(ctx).apply([w for _, w in work])
+        out = NormalizeShardState(ctx).apply([w for _, w in work])
         (settled,) = [
-            e.event for e in out if isinstance(e, Emitted) and isinstance(e.event, MarketSettled)
+            e.event
+            for e in out
+            if isinstance(e, AcceptedEvent) and isinstance(e.event, MarketSettled)
         ]
         assert len(settled.winners) == 1

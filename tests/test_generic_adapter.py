@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wagerflow.adapters import generic
-from wagerflow.adapters.base import Adapter, Candidate, RawMeta
+from wagerflow.adapters.base import Adapter, PendingEvent, RawMeta
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.adapters.uof import market_line
 from wagerflow.money import currency_exponent
@@ -61,7 +61,7 @@ def env(category: str, key: str, t: int = T) -> dict[str, Any]:
     }
 
 
-def one(data: bytes, meta: RawMeta = META) -> Candidate:
+def one(data: bytes, meta: RawMeta = META) -> PendingEvent:
     out = generic.decode(data, meta)
     assert isinstance(out, list), out
     assert len(out) == 1
@@ -307,7 +307,7 @@ def test_message_decodes_to_its_event(
     name: str, data: bytes, entity: str, event: NormalizedEvent
 ) -> None:
     candidate = one(data)
-    assert candidate == Candidate(entity, event, data, None)
+    assert candidate == PendingEvent(entity, event, data, None)
 
 
 def test_all_inactive_selections_make_a_suspended_line() -> None:
@@ -653,7 +653,7 @@ def test_corrupted_messages_never_raise(data: bytes, edits: st.DataObject) -> No
         at = edits.draw(st.integers(min_value=0, max_value=len(buf) - 1), label="at")
         buf[at] = edits.draw(st.sampled_from(b'"{}[]:,0-.eE9x \\\xff'), label="byte")
     out = generic.decode(bytes(buf), META)
-    assert isinstance(out, Rejection) or (len(out) == 1 and isinstance(out[0], Candidate))
+    assert isinstance(out, Rejection) or (len(out) == 1 and isinstance(out[0], PendingEvent))
 
 
 @settings(max_examples=100, deadline=None)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wagerflow.adapters import live
-from wagerflow.adapters.base import Adapter, Candidate, RawMeta
+from wagerflow.adapters.base import Adapter, PendingEvent, RawMeta
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import currency_exponent
 from wagerflow.samples.bridge import live_lines
@@ -57,7 +57,7 @@ def env(key: str, t: int = T) -> dict[str, Any]:
     }
 
 
-def one(data: bytes, meta: RawMeta = META) -> Candidate:
+def one(data: bytes, meta: RawMeta = META) -> PendingEvent:
     out = live.decode(data, meta)
     assert isinstance(out, list), out
     assert len(out) == 1
@@ -225,7 +225,7 @@ def test_the_table_covers_every_message_type() -> None:
 def test_message_decodes_to_its_event(
     name: str, data: bytes, entity: str, event: NormalizedEvent
 ) -> None:
-    assert one(data) == Candidate(entity, event, data, None)
+    assert one(data) == PendingEvent(entity, event, data, None)
 
 
 def test_a_placement_with_a_bet_id_is_named_by_it() -> None:
@@ -423,7 +423,7 @@ def test_corrupted_messages_never_raise(data: bytes, edits: st.DataObject) -> No
         at = edits.draw(st.integers(min_value=0, max_value=len(buf) - 1), label="at")
         buf[at] = edits.draw(st.sampled_from(b'"{}[]:,0-.eE9x \\\xff'), label="byte")
     out = live.decode(bytes(buf), META)
-    assert isinstance(out, Rejection) or (len(out) == 1 and isinstance(out[0], Candidate))
+    assert isinstance(out, Rejection) or (len(out) == 1 and isinstance(out[0], PendingEvent))
 
 
 @settings(max_examples=100, deadline=None)

@@ -8,10 +8,10 @@ from collections import defaultdict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wagerflow.adapters.base import Candidate
+from wagerflow.adapters.base import PendingEvent
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.samples import bridge as bridge_samples
 from wagerflow.samples import uof as uof_samples
 from wagerflow.samples import wallet as wallet_samples
@@ -33,7 +33,7 @@ def _order_group(provider: str, line: bytes) -> str:
     many lines of a match, the match."""
     work, _, _ = decode_batch(RawBatch(provider, "f", 0, [0], [line]), CTX)
     first = work[0][1] if work else None
-    if not isinstance(first, Candidate):
+    if not isinstance(first, PendingEvent):
         return ""
     if provider == "uof":
         return str(getattr(first.event, "event_id", first.entity))
@@ -42,7 +42,7 @@ def _order_group(provider: str, line: bytes) -> str:
 
 def _run(provider: str, batches: list[list[bytes]]) -> dict[str, list[str]]:
     """Emitted dedup keys per entity, in order."""
-    shard = ShardState(CTX)
+    shard = NormalizeShardState(CTX)
     per_entity: dict[str, list[str]] = defaultdict(list)
     offset = 0
     for lines in batches:
@@ -51,7 +51,7 @@ def _run(provider: str, batches: list[list[bytes]]) -> dict[str, list[str]]:
         work, dlq, _ = decode_batch(RawBatch(provider, "f", 0, offsets, lines), CTX)
         assert dlq == []
         for item in shard.apply([w for _, w in work]):
-            assert isinstance(item, Emitted), item
+            assert isinstance(item, AcceptedEvent), item
             per_entity[item.entity].append(item.event.dedup_key)
     return dict(per_entity)
 
@@ -83,7 +83,7 @@ def test_duplication_rebatching_and_interleaving_do_not_change_the_output(
 
 def test_a_provider_with_a_later_clock_does_not_expire_another_providers_keys() -> None:
     """Recorded feeds from last year replayed beside a live feed: dedup is per provider clock."""
-    shard = ShardState(CTX)
+    shard = NormalizeShardState(CTX)
     old = STREAMS["pragmatic"][0]
     live_now = wallet_samples.hub88_lines(9, 1)[0]
     year = 365 * 24 * 3600 * 1000

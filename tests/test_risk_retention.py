@@ -8,7 +8,7 @@ import pickle
 import msgspec
 
 from tests.test_risk_sports import bet, decided, leg, line_settled
-from wagerflow.risk.engine import RETENTION_MS, RiskShard
+from wagerflow.risk.engine import RETENTION_MS, RiskShardState
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.schemas.events import NormalizedEvent
@@ -21,11 +21,11 @@ def _at(event: NormalizedEvent, at: int) -> NormalizedEvent:
     return msgspec.structs.replace(event, event_time_ms=at, received_time_ms=at)
 
 
-def _shard() -> RiskShard:
-    return RiskShard(LimitBook(), SuspendConfig())
+def _shard() -> RiskShardState:
+    return RiskShardState(LimitBook(), SuspendConfig())
 
 
-def _feed(shard: RiskShard, events: list[NormalizedEvent]) -> list[bytes]:
+def _feed(shard: RiskShardState, events: list[NormalizedEvent]) -> list[bytes]:
     return [RISK_ENCODER.encode(r) for e in events for r in shard.apply(e, e.received_time_ms)]
 
 
@@ -41,7 +41,7 @@ def test_a_restored_shard_continues_exactly_like_the_original() -> None:
     ]
     shard = _shard()
     _feed(shard, first)
-    copy: RiskShard = pickle.loads(pickle.dumps(shard))  # noqa: S301 - own snapshot
+    copy: RiskShardState = pickle.loads(pickle.dumps(shard))  # noqa: S301 - own snapshot
     assert _feed(copy, rest) == _feed(shard, rest)
     assert sorted(copy.entities) == sorted(shard.entities) == ["event:e1", "event:e2"]
 

@@ -16,7 +16,6 @@ from wagerflow.schemas.dlq import Reason
 from wagerflow.schemas.uof import (
     Alive,
     BetCancel,
-    BetSettlement,
     BetStop,
     FixtureChange,
     MarketRef,
@@ -27,6 +26,7 @@ from wagerflow.schemas.uof import (
     RollbackBetSettlement,
     SnapshotComplete,
     SportEventStatus,
+    UofBetSettlement,
     UofMessage,
 )
 
@@ -68,7 +68,7 @@ def test_the_sample_list_covers_every_feed_message(shared_data: Path) -> None:
 
 
 def test_bet_settlement_sample(shared_data: Path) -> None:
-    msg = decoded(sample(shared_data, "bet_settlement.xml"), BetSettlement)
+    msg = decoded(sample(shared_data, "bet_settlement.xml"), UofBetSettlement)
     assert (msg.event_id, msg.product, msg.timestamp) == ("sr:match:16807109", 3, 1547538073717)
     assert msg.certainty == 2
     assert msg.request_id is None
@@ -298,7 +298,7 @@ def test_unknown_attributes_and_children_are_tolerated() -> None:
         b'<outcomes><market id="1" extra="y"><outcome id="1" result="1" team="2"/>'
         b"<note/></market></outcomes></bet_settlement>"
     )
-    msg = decoded(raw, BetSettlement)
+    msg = decoded(raw, UofBetSettlement)
     assert msg.certainty == 1
     assert [(o.id, o.result) for o in msg.markets[0].outcomes] == [("1", 1)]
 
@@ -354,7 +354,7 @@ def test_corrupted_samples_never_raise(shared_data: Path, name: str, data: st.Da
         at = data.draw(st.integers(min_value=0, max_value=len(raw) - 1), label="at")
         raw[at] = data.draw(st.sampled_from(b'"<>=/ 0a-.x\xff'), label="byte")
     msg = decode(bytes(raw))
-    assert isinstance(msg, (Rejection, BetCancel, BetSettlement, OddsChange, RollbackBetCancel))
+    assert isinstance(msg, (Rejection, BetCancel, UofBetSettlement, OddsChange, RollbackBetCancel))
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wagerflow.adapters import uof
-from wagerflow.adapters.base import Adapter, Candidate, RawMeta
+from wagerflow.adapters.base import Adapter, PendingEvent, RawMeta
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.adapters.uof_events import decode
 from wagerflow.samples.uof import uof_lines
@@ -54,7 +54,7 @@ def sample(shared_data: Path, name: str) -> bytes:
     return (shared_data / "uof" / name).read_bytes()
 
 
-def candidates(raw: bytes, meta: RawMeta = META) -> list[Candidate]:
+def candidates(raw: bytes, meta: RawMeta = META) -> list[PendingEvent]:
     result = decode(raw, meta)
     assert isinstance(result, list), result
     return result
@@ -75,7 +75,7 @@ def rejected(raw: bytes, reason: Reason) -> str:
     return result.detail
 
 
-def assert_common(c: Candidate, raw: bytes, event_time_ms: int, entity: str) -> None:
+def assert_common(c: PendingEvent, raw: bytes, event_time_ms: int, entity: str) -> None:
     """What every candidate of one message shares."""
     event = c.event
     assert (event.tenant_id, event.provider_id, event.category) == ("tenant-a", "uof", "sport")
@@ -583,7 +583,7 @@ def _kind(message: UofMessage) -> str:
     names = {
         "OddsChange": "odds_change",
         "BetStop": "bet_stop",
-        "BetSettlement": "bet_settlement",
+        "UofBetSettlement": "bet_settlement",
         "BetCancel": "bet_cancel",
         "RollbackBetSettlement": "rollback_bet_settlement",
         "RollbackBetCancel": "rollback_bet_cancel",
@@ -595,8 +595,8 @@ def _kind(message: UofMessage) -> str:
     return names[type(message).__name__]
 
 
-def decode_stream(lines: list[bytes]) -> list[Candidate]:
-    out: list[Candidate] = []
+def decode_stream(lines: list[bytes]) -> list[PendingEvent]:
+    out: list[PendingEvent] = []
     for n, line in enumerate(lines):
         meta = META._replace(source=SourceRef(topic="uof-sample", partition=0, offset=n))
         result = decode(line, meta)

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wagerflow.adapters import evolution, hub88, pragmatic
-from wagerflow.adapters.base import Adapter, Candidate, RawMeta
+from wagerflow.adapters.base import Adapter, PendingEvent, RawMeta
 from wagerflow.adapters.pragmatic import parse_form, pragmatic_hash, verify_pragmatic_hash
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.samples.wallet import evolution_lines, hub88_lines, pragmatic_lines
@@ -43,7 +43,7 @@ SAMPLES: dict[str, Callable[[int, int], list[bytes]]] = {
 SEEDS = (0, 1, 2, 7, 42, 2026)
 
 
-def candidates(decode: Adapter, raw: bytes, meta: RawMeta = META) -> list[Candidate]:
+def candidates(decode: Adapter, raw: bytes, meta: RawMeta = META) -> list[PendingEvent]:
     result = decode(raw, meta)
     assert not isinstance(result, Rejection), result
     for cand in result:

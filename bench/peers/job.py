@@ -1,12 +1,12 @@
 """The exposure + settlement job with no engine: what every contender of ``bench.e2e`` runs.
 
-``Job`` is the work of ``wagerflow run`` written as plain calls to the same pure functions:
-decode a raw batch (``decode_batch``), apply each shard's normalize rules (``ShardState``), send
-each normalized event to its risk shards (``risk_keys``) and apply the exposure, limit, suspend
-and settlement rules there (``RiskShard.apply``). Its output is what the flow writes: topic
-records (normalized events, DLQ entries, exposures, market control, limit breaches,
-``round.settle`` messages), Betfair market states, exposures and settlements for Redis, and the
-pseudonymized analytics rows for ClickHouse (``norm_events`` and the analytics tables, as
+``Job`` is the work of ``wagerflow run`` written as plain calls to the same pure functions: decode a
+raw batch (``decode_batch``), apply each shard's normalize rules (``NormalizeShardState``), send
+each normalized event to its risk shards (``risk_keys``) and apply the exposure, limit, suspend and
+settlement rules there (``RiskShardState.apply``). Its output is what the flow writes: topic records
+(normalized events, DLQ entries, exposures, market control, limit breaches, ``round.settle``
+messages), Betfair market states, exposures and settlements for Redis, and the pseudonymized
+analytics rows for ClickHouse (``norm_events`` and the analytics tables, as
 ``wagerflow.analytics.rows`` maps them). It leaves out the flow's Prometheus counters.
 
 ``Writers`` writes the Redis and ClickHouse parts with the flow's own sink partitions (the same
@@ -29,10 +29,10 @@ from wagerflow.connectors.redis_settlement import RedisSettlementSink
 from wagerflow.connectors.redis_store import RedisStateSink
 from wagerflow.flows.risk import END_OF_INPUT_MS, RISK_SHARDS
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.pipeline.decode import Work, decode_batch
-from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.pipeline.decode import ShardInput, decode_batch
+from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.pipeline.outputs import dlq_record, event_record
-from wagerflow.risk.engine import RiskOutput, RiskShard, invalid_limits_update, risk_keys
+from wagerflow.risk.engine import RiskOutput, RiskShardState, invalid_limits_update, risk_keys
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
 from wagerflow.risk.suspend import SuspendConfig
@@ -80,16 +80,16 @@ class Job:
         self.topics = topics
         self.pseudo = pseudo
         self.risk_shards = risk_shards
-        self.shards: dict[str, ShardState] = {}
-        self.risk: dict[str, RiskShard] = {}
+        self.shards: dict[str, NormalizeShardState] = {}
+        self.risk: dict[str, RiskShardState] = {}
         self._limits = LimitBook()
         self._suspend = SuspendConfig()
 
-    def _risk_shard(self, key: str) -> RiskShard:
+    def _risk_shard(self, key: str) -> RiskShardState:
         shard = self.risk.get(key)
         if shard is None:
             # the flow builds each risk shard from the same context objects
-            shard = self.risk[key] = RiskShard(self._limits, self._suspend)
+            shard = self.risk[key] = RiskShardState(self._limits, self._suspend)
         return shard
 
     def process(self, batch: RawBatch, out: Out) -> None:
@@ -97,15 +97,15 @@ class Job:
         work, dlq, _ = decode_batch(batch, self.ctx)
         for entry in dlq:
             self._dlq(entry, out)
-        grouped: dict[str, list[Work]] = {}
+        grouped: dict[str, list[ShardInput]] = {}
         for key, w in work:
             grouped.setdefault(key, []).append(w)
         for key, works in grouped.items():
             shard = self.shards.get(key)
             if shard is None:
-                shard = self.shards[key] = ShardState(self.ctx)
+                shard = self.shards[key] = NormalizeShardState(self.ctx)
             for item in shard.apply(works):
-                if isinstance(item, Emitted):
+                if isinstance(item, AcceptedEvent):
                     self._emitted(item, out)
                 elif isinstance(item, MarketState):
                     out.states.append(item)
@@ -116,7 +116,7 @@ class Job:
         out.records.append(dlq_record(entry, self.topics))
         out.rows.extend(analytics_rows(entry, self.pseudo))
 
-    def _emitted(self, item: Emitted, out: Out) -> None:
+    def _emitted(self, item: AcceptedEvent, out: Out) -> None:
         event = item.event
         out.records.append(event_record(item.entity, event, self.topics))
         out.rows.extend(analytics_rows(event, self.pseudo, entity=item.entity))

@@ -1,12 +1,12 @@
 """What every provider adapter takes and gives.
 
-An adapter is a pure function ``decode(raw, meta) -> list[Candidate] | Rejection``: one raw
+An adapter is a pure function ``decode(raw, meta) -> list[PendingEvent] | Rejection``: one raw
 message in, the normalized events it implies out (each with the entity it belongs to), or a
 rejection with a reason. It never raises on bad input and never reads a clock: times come from
 the message or from ``meta``.
 
 The stateful rules (dedup, stale odds, confirmations, Betfair's market cache) run after the
-adapters, in the shard that owns each ``Candidate.entity``.
+adapters, in the shard that owns each ``PendingEvent.entity``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class RawMeta(NamedTuple):
     """Broker or ingress time; None for a recorded file (then the event's own time is used)."""
 
 
-class Candidate(NamedTuple):
+class PendingEvent(NamedTuple):
     """A normalized event on its way to the stateful rules.
 
     ``entity`` is the ordering and sharding key: the market line, round, bet or wallet round the
@@ -42,7 +42,7 @@ class Candidate(NamedTuple):
     nonce: str | None = None
 
 
-Adapter = Callable[[bytes, RawMeta], "list[Candidate] | Rejection"]
+Adapter = Callable[[bytes, RawMeta], "list[PendingEvent] | Rejection"]
 
 
 def received_ms(meta: RawMeta, event_time_ms: int) -> int:

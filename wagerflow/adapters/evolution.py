@@ -1,7 +1,7 @@
 """Evolution One Wallet callbacks -> normalized ``WalletTransaction`` events.
 
 ``decode(raw, meta)`` takes one framed callback (``<path> <JSON body>``, see ``schemas.wallet``)
-and returns one ``Candidate`` or a ``Rejection``; it is pure and never raises on bad input.
+and returns one ``PendingEvent`` or a ``Rejection``; it is pure and never raises on bad input.
 
 ===========  ========  =========
 path         kind      direction
@@ -51,7 +51,7 @@ from typing import Literal
 
 import msgspec
 
-from wagerflow.adapters.base import Candidate, RawMeta, received_ms
+from wagerflow.adapters.base import PendingEvent, RawMeta, received_ms
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import InexactAmount, exact_minor
 from wagerflow.schemas.dlq import Reason
@@ -85,7 +85,7 @@ def _minor(amount: Decimal, currency: str) -> int | Rejection:
         return Rejection(Reason.INVALID_VALUE, str(exc))
 
 
-def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
+def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     """One framed Evolution callback -> its wallet transaction, or a rejection; never raises."""
     framed = split_request(raw)
     if framed is None:
@@ -132,4 +132,4 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         game_id=msg.game.type or None,
         table_id=table.id if table is not None else None,
     )
-    return [Candidate(f"{PROVIDER}:round:{msg.game.id}", event, raw)]
+    return [PendingEvent(f"{PROVIDER}:round:{msg.game.id}", event, raw)]

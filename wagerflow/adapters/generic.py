@@ -1,7 +1,7 @@
 """The bridge's generic JSON feed (``schemas.generic``) -> normalized events.
 
 ``decode(raw, meta)`` is the adapter (``wagerflow.adapters.base.Adapter``): one message in, a
-list with the one ``Candidate`` it implies, or a ``Rejection``. It is pure and never raises on
+list with the one ``PendingEvent`` it implies, or a ``Rejection``. It is pure and never raises on
 bad input.
 
 Mapping (category ``sport`` for events, odds, results and bets, ``slot`` for spins, ``live`` for
@@ -58,8 +58,8 @@ Dispatch: the message is decoded by the tagged union ``schemas.generic.GENERIC_D
 ``HANDLERS`` maps each decoded struct type to the function that normalizes it.
 
 The helpers under "shared" (``Refused``, ``decode_tagged``, ``event_time_ms``, ``minor_units``,
-``decimal_odds``, ``Envelope``/``envelope``, ``Context``, ``Mapped``) are used by the live-casino
-adapter too; they would sit better in a module of their own next to ``base``.
+``decimal_odds``, ``CommonFields``/``common_fields``, ``Context``, ``EntityEvent``) are used by
+the live-casino adapter too; they would sit better in a module of their own next to ``base``.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ from typing import Any, NamedTuple, TypedDict, TypeVar
 
 import msgspec
 
-from wagerflow.adapters.base import Candidate, RawMeta, parse_time_ms, received_ms
+from wagerflow.adapters.base import PendingEvent, RawMeta, parse_time_ms, received_ms
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import ODDS_SCALE, InexactAmount, exact_minor, odds_to_scaled
 from wagerflow.schemas import generic as wire
@@ -224,7 +224,7 @@ def decimal_odds(odds: Decimal, field: str, index: int | None = None) -> int:
     raise Refused(Reason.INVALID_VALUE, detail)
 
 
-class Envelope(TypedDict):
+class CommonFields(TypedDict):
     """The fields every normalized event carries (``schemas.events._Event``)."""
 
     tenant_id: str
@@ -236,7 +236,9 @@ class Envelope(TypedDict):
     source: SourceRef
 
 
-def envelope(meta: RawMeta, provider: str, category: Category, time_ms: int, key: str) -> Envelope:
+def common_fields(
+    meta: RawMeta, provider: str, category: Category, time_ms: int, key: str
+) -> CommonFields:
     """The common fields; ``key`` is the dedup key without the ``{provider}:`` prefix."""
     return {
         "tenant_id": meta.tenant_id,
@@ -256,7 +258,7 @@ class Context(NamedTuple):
     time_ms: int
 
 
-Mapped = tuple[str, NormalizedEvent]
+EntityEvent = tuple[str, NormalizedEvent]
 """A message's entity and its normalized event."""
 
 
@@ -292,11 +294,11 @@ def _outcomes(selections: list[wire.Selection]) -> list[OutcomeOdds]:
     return outcomes
 
 
-def _env(c: Context, category: Category, key: str) -> Envelope:
-    return envelope(c.meta, PROVIDER, category, c.time_ms, key)
+def _env(c: Context, category: Category, key: str) -> CommonFields:
+    return common_fields(c.meta, PROVIDER, category, c.time_ms, key)
 
 
-def _event_created(msg: wire.EventCreated, c: Context) -> Mapped:
+def _event_created(msg: wire.EventCreated, c: Context) -> EntityEvent:
     start = event_time_ms(msg.start_time, "startTime")
     return f"{PROVIDER}:{msg.event_id}", EventChanged(
         **_env(c, "sport", f"eventCreated:{msg.event_id}"),
@@ -307,7 +309,7 @@ def _event_created(msg: wire.EventCreated, c: Context) -> Mapped:
     )
 
 
-def _event_suspended(msg: wire.EventSuspended, c: Context) -> Mapped:
+def _event_suspended(msg: wire.EventSuspended, c: Context) -> EntityEvent:
     return f"{PROVIDER}:{msg.event_id}", EventChanged(
         **_env(c, "sport", f"eventSuspended:{msg.event_id}:{c.time_ms}"),
         event_id=msg.event_id,
@@ -316,7 +318,7 @@ def _event_suspended(msg: wire.EventSuspended, c: Context) -> Mapped:
     )
 
 
-def _event_resumed(msg: wire.EventResumed, c: Context) -> Mapped:
+def _event_resumed(msg: wire.EventResumed, c: Context) -> EntityEvent:
     return f"{PROVIDER}:{msg.event_id}", EventChanged(
         **_env(c, "sport", f"eventResumed:{msg.event_id}:{c.time_ms}"),
         event_id=msg.event_id,
@@ -324,7 +326,7 @@ def _event_resumed(msg: wire.EventResumed, c: Context) -> Mapped:
     )
 
 
-def _event_finished(msg: wire.EventFinished, c: Context) -> Mapped:
+def _event_finished(msg: wire.EventFinished, c: Context) -> EntityEvent:
     return f"{PROVIDER}:{msg.event_id}", EventChanged(
         **_env(c, "sport", f"eventFinished:{msg.event_id}"),
         event_id=msg.event_id,
@@ -332,7 +334,7 @@ def _event_finished(msg: wire.EventFinished, c: Context) -> Mapped:
     )
 
 
-def _odds_changed(msg: wire.OddsChanged, c: Context) -> Mapped:
+def _odds_changed(msg: wire.OddsChanged, c: Context) -> EntityEvent:
     line = line_id(msg.market_id, msg.specifiers)
     outcomes = _outcomes(msg.selections)
     return f"{PROVIDER}:{msg.event_id}:{line}", LineOddsChanged(
@@ -346,7 +348,7 @@ def _odds_changed(msg: wire.OddsChanged, c: Context) -> Mapped:
     )
 
 
-def _event_result(msg: wire.EventResult, c: Context) -> Mapped:
+def _event_result(msg: wire.EventResult, c: Context) -> EntityEvent:
     if msg.specifiers:
         detail = "eventResult for a line with specifiers: EventResult cannot name a line"
         raise Refused(Reason.UNSUPPORTED_MESSAGE, detail)
@@ -362,7 +364,7 @@ def _event_result(msg: wire.EventResult, c: Context) -> Mapped:
     )
 
 
-def _bet_placed(msg: wire.BetPlaced, c: Context) -> Mapped:
+def _bet_placed(msg: wire.BetPlaced, c: Context) -> EntityEvent:
     currency = msg.stake.currency
     stake = minor_units(msg.stake.amount, currency, "stake.amount")
     if stake == 0:
@@ -387,7 +389,7 @@ def _bet_placed(msg: wire.BetPlaced, c: Context) -> Mapped:
     )
 
 
-def _bet_settled(msg: wire.BetSettled, c: Context) -> Mapped:
+def _bet_settled(msg: wire.BetSettled, c: Context) -> EntityEvent:
     payout = minor_units(msg.payout, msg.currency, "payout")
     if msg.outcome == "LOSE" and payout:
         raise Refused(Reason.INVALID_VALUE, "payout: a LOSE pays nothing")
@@ -400,7 +402,7 @@ def _bet_settled(msg: wire.BetSettled, c: Context) -> Mapped:
     )
 
 
-def _spin_requested(msg: wire.SpinRequested, c: Context) -> Mapped:
+def _spin_requested(msg: wire.SpinRequested, c: Context) -> EntityEvent:
     return f"{PROVIDER}:session:{msg.session_id}", SpinRequested(
         **_env(c, "slot", f"SpinRequested:{msg.session_id}:{msg.spin_id}"),
         session_id=msg.session_id,
@@ -411,7 +413,7 @@ def _spin_requested(msg: wire.SpinRequested, c: Context) -> Mapped:
     )
 
 
-def _spin_result(msg: wire.SpinResult, c: Context) -> Mapped:
+def _spin_result(msg: wire.SpinResult, c: Context) -> EntityEvent:
     return f"{PROVIDER}:session:{msg.session_id}", SpinResult(
         **_env(c, "slot", f"SpinResult:{msg.session_id}:{msg.spin_id}"),
         session_id=msg.session_id,
@@ -428,7 +430,7 @@ def _round_changed(
     msg: wire.LiveRoundStart | wire.BettingOpen | wire.BettingClosed | wire.RoundAborted,
     c: Context,
     change: RoundChange,
-) -> Mapped:
+) -> EntityEvent:
     tag = type(msg).__struct_config__.tag
     return f"{PROVIDER}:round:{msg.round_id}", RoundChanged(
         **_env(c, "live", f"{tag}:{msg.round_id}"),
@@ -440,7 +442,7 @@ def _round_changed(
     )
 
 
-def _round_result(msg: wire.RoundResult, c: Context) -> Mapped:
+def _round_result(msg: wire.RoundResult, c: Context) -> EntityEvent:
     payouts = [
         Payout(
             bet_id=p.bet_id,
@@ -460,7 +462,7 @@ def _round_result(msg: wire.RoundResult, c: Context) -> Mapped:
     )
 
 
-HANDLERS: dict[type[wire.GenericMessage], Callable[[Any, Context], Mapped]] = {
+HANDLERS: dict[type[wire.GenericMessage], Callable[[Any, Context], EntityEvent]] = {
     wire.EventCreated: _event_created,
     wire.EventSuspended: _event_suspended,
     wire.EventResumed: _event_resumed,
@@ -481,8 +483,8 @@ HANDLERS: dict[type[wire.GenericMessage], Callable[[Any, Context], Mapped]] = {
 instead of a chain of ``isinstance`` checks, which cost ~0.13 us each on msgspec structs)."""
 
 
-def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
-    """One generic-feed message -> its one ``Candidate``, or a ``Rejection``. Never raises on
+def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
+    """One generic-feed message -> its one ``PendingEvent``, or a ``Rejection``. Never raises on
     bad input; pure (the same bytes and meta give an equal result)."""
     msg = decode_tagged(wire.GENERIC_DECODER, raw, MESSAGE_TYPES)
     if isinstance(msg, Rejection):
@@ -491,4 +493,4 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         entity, event = HANDLERS[type(msg)](msg, Context(meta, event_time_ms(msg.timestamp)))
     except Refused as exc:
         return exc.rejection
-    return [Candidate(entity, event, raw)]
+    return [PendingEvent(entity, event, raw)]

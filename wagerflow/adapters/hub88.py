@@ -1,7 +1,7 @@
 """Hub88 Operator Wallet API callbacks -> normalized ``WalletTransaction`` events.
 
 ``decode(raw, meta)`` takes one framed callback (``<path> <JSON body>``, see ``schemas.wallet``)
-and returns one ``Candidate`` or a ``Rejection``; it is pure and never raises on bad input.
+and returns one ``PendingEvent`` or a ``Rejection``; it is pure and never raises on bad input.
 
 ==========================  ==========  =========  =============================================
 path                        kind        direction  reference_id
@@ -46,7 +46,7 @@ from typing import Literal
 
 import msgspec
 
-from wagerflow.adapters.base import Candidate, RawMeta, received_ms
+from wagerflow.adapters.base import PendingEvent, RawMeta, received_ms
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import InexactAmount, exact_minor
 from wagerflow.schemas.dlq import Reason
@@ -89,7 +89,7 @@ def _minor(amount: int, currency: str) -> int | Rejection:
         return Rejection(Reason.INVALID_VALUE, f"amount {amount} (1/100000 units): {exc}")
 
 
-def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
+def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     """One framed Hub88 callback -> its wallet transaction, or a rejection; never raises."""
     framed = split_request(raw)
     if framed is None:
@@ -158,4 +158,4 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         round_closed=bool(msg.round_closed),
         is_free=is_free,
     )
-    return [Candidate(entity, event, raw)]
+    return [PendingEvent(entity, event, raw)]

@@ -1,9 +1,9 @@
 """The bridge's live-casino contract (``schemas.live``) -> normalized events.
 
 ``decode(raw, meta)`` is the adapter (``wagerflow.adapters.base.Adapter``): one message in, a
-list with the one ``Candidate`` it implies, or a ``Rejection``. It is pure and never raises on
+list with the one ``PendingEvent`` it implies, or a ``Rejection``. It is pure and never raises on
 bad input. Every event has category ``live``; a message's ``nonce`` becomes
-``Candidate.nonce``.
+``PendingEvent.nonce``.
 
 Each ``message`` -> its event; its entity; its dedup key. Both ids start with ``live:`` (left
 out below), like every adapter's:
@@ -52,15 +52,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from wagerflow.adapters.base import Candidate, RawMeta
+from wagerflow.adapters.base import PendingEvent, RawMeta
 from wagerflow.adapters.generic import (
+    CommonFields,
     Context,
-    Envelope,
-    Mapped,
+    EntityEvent,
     Refused,
+    common_fields,
     decimal_odds,
     decode_tagged,
-    envelope,
     event_time_ms,
     minor_units,
 )
@@ -137,11 +137,11 @@ def _limit(amount: Decimal | None, currency: str | None, field: str) -> int | No
     return minor_units(amount, currency, field)
 
 
-def _env(c: Context, key: str) -> Envelope:
-    return envelope(c.meta, PROVIDER, "live", c.time_ms, key)
+def _env(c: Context, key: str) -> CommonFields:
+    return common_fields(c.meta, PROVIDER, "live", c.time_ms, key)
 
 
-def _bet_place(msg: wire.BetPlace, c: Context) -> Mapped:
+def _bet_place(msg: wire.BetPlace, c: Context) -> EntityEvent:
     currency = msg.stake.currency
     stake = minor_units(msg.stake.amount, currency, "stake.amount")
     if stake == 0:
@@ -163,7 +163,7 @@ def _bet_place(msg: wire.BetPlace, c: Context) -> Mapped:
     )
 
 
-def _bet_accepted(msg: wire.BetAccepted, c: Context) -> Mapped:
+def _bet_accepted(msg: wire.BetAccepted, c: Context) -> EntityEvent:
     bet_id = _bet_ref(msg.bet_id, msg.idempotency_key)
     odds = msg.accepted_odds
     return f"{PROVIDER}:bet:{bet_id}", BetDecided(
@@ -174,7 +174,7 @@ def _bet_accepted(msg: wire.BetAccepted, c: Context) -> Mapped:
     )
 
 
-def _bet_rejected(msg: wire.BetRejected, c: Context) -> Mapped:
+def _bet_rejected(msg: wire.BetRejected, c: Context) -> EntityEvent:
     bet_id = _bet_ref(msg.bet_id, msg.idempotency_key)
     return f"{PROVIDER}:bet:{bet_id}", BetDecided(
         **_env(c, f"bet.rejected:{bet_id}"),
@@ -184,7 +184,7 @@ def _bet_rejected(msg: wire.BetRejected, c: Context) -> Mapped:
     )
 
 
-def _round_settle(msg: wire.RoundSettle, c: Context) -> Mapped:
+def _round_settle(msg: wire.RoundSettle, c: Context) -> EntityEvent:
     return f"{PROVIDER}:round:{msg.round_id}", RoundSettled(
         **_env(c, f"round.settle:{msg.round_id}"),
         round_id=msg.round_id,
@@ -196,7 +196,7 @@ def _round_settle(msg: wire.RoundSettle, c: Context) -> Mapped:
     )
 
 
-def _limits_update(msg: wire.LimitsUpdate, c: Context) -> Mapped:
+def _limits_update(msg: wire.LimitsUpdate, c: Context) -> EntityEvent:
     return f"{PROVIDER}:limits:{msg.profile}/{msg.scope}", LimitsUpdated(
         **_env(c, f"limits.update:{msg.profile}:{msg.scope}:{c.time_ms}"),
         profile=msg.profile,
@@ -208,7 +208,7 @@ def _limits_update(msg: wire.LimitsUpdate, c: Context) -> Mapped:
     )
 
 
-def _session_close(msg: wire.SessionClose, c: Context) -> Mapped:
+def _session_close(msg: wire.SessionClose, c: Context) -> EntityEvent:
     return f"{PROVIDER}:session:{msg.session_id}", SessionClosed(
         **_env(c, f"session.close:{msg.session_id}"),
         session_id=msg.session_id,
@@ -217,7 +217,7 @@ def _session_close(msg: wire.SessionClose, c: Context) -> Mapped:
     )
 
 
-def _provider_error(msg: wire.ProviderError, c: Context) -> Mapped:
+def _provider_error(msg: wire.ProviderError, c: Context) -> EntityEvent:
     producer = msg.producer or PROVIDER
     code = str(msg.code)
     return f"{PROVIDER}:producer:{producer}", ProviderHealth(
@@ -228,7 +228,7 @@ def _provider_error(msg: wire.ProviderError, c: Context) -> Mapped:
     )
 
 
-HANDLERS: dict[type[wire.LiveMessage], Callable[[Any, Context], Mapped]] = {
+HANDLERS: dict[type[wire.LiveMessage], Callable[[Any, Context], EntityEvent]] = {
     wire.BetPlace: _bet_place,
     wire.BetAccepted: _bet_accepted,
     wire.BetRejected: _bet_rejected,
@@ -240,8 +240,8 @@ HANDLERS: dict[type[wire.LiveMessage], Callable[[Any, Context], Mapped]] = {
 """The handler of each message struct (see ``wagerflow.adapters.generic.HANDLERS``)."""
 
 
-def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
-    """One live-casino bridge message -> its one ``Candidate``, or a ``Rejection``. Never raises
+def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
+    """One live-casino bridge message -> its one ``PendingEvent``, or a ``Rejection``. Never raises
     on bad input; pure (the same bytes and meta give an equal result)."""
     msg = decode_tagged(wire.LIVE_DECODER, raw, MESSAGE_TYPES)
     if isinstance(msg, Rejection):
@@ -250,4 +250,4 @@ def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
         entity, event = HANDLERS[type(msg)](msg, Context(meta, event_time_ms(msg.timestamp)))
     except Refused as exc:
         return exc.rejection
-    return [Candidate(entity, event, raw, msg.nonce)]
+    return [PendingEvent(entity, event, raw, msg.nonce)]

@@ -1,7 +1,8 @@
 """Pragmatic Play Seamless Wallet callbacks -> normalized ``WalletTransaction`` events.
 
 ``decode(raw, meta)`` takes one framed callback (``<path> <form body>``, see ``schemas.wallet``)
-and returns its ``Candidate`` events or a ``Rejection``; it is pure and never raises on bad input.
+and returns its ``PendingEvent`` events or a ``Rejection``; it is pure and never raises on bad
+input.
 ``pragmatic_hash`` / ``verify_pragmatic_hash`` implement Pragmatic's request signature; decode
 does not check it (``wagerflow.pipeline.signing`` does, before decoding, when a secret is
 configured).
@@ -76,7 +77,7 @@ from urllib.parse import parse_qsl
 
 import msgspec
 
-from wagerflow.adapters.base import Candidate, RawMeta, received_ms
+from wagerflow.adapters.base import PendingEvent, RawMeta, received_ms
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import InexactAmount, exact_minor
 from wagerflow.schemas.dlq import Reason
@@ -236,7 +237,7 @@ class _Common:
         game_id: str | None,
         round_closed: bool = False,
         is_free: bool = False,
-    ) -> Candidate:
+    ) -> PendingEvent:
         meta = self.meta
         event = WalletTransaction(
             tenant_id=meta.tenant_id,
@@ -260,7 +261,7 @@ class _Common:
             is_free=is_free,
         )
         entity = f"{PROVIDER}:round:{round_id}" if round_id else f"{PROVIDER}:ref:{transaction_id}"
-        return Candidate(entity, event, self.raw)
+        return PendingEvent(entity, event, self.raw)
 
 
 def _credit(
@@ -272,7 +273,7 @@ def _credit(
     game_id: str | None,
     *,
     is_free: bool = False,
-) -> list[Candidate] | Rejection:
+) -> list[PendingEvent] | Rejection:
     amount = _minor(msg.amount, common.currency)
     if isinstance(amount, Rejection):
         return amount
@@ -291,7 +292,7 @@ def _credit(
     ]
 
 
-def _result(common: _Common, msg: PragmaticResult) -> list[Candidate] | Rejection:
+def _result(common: _Common, msg: PragmaticResult) -> list[PendingEvent] | Rejection:
     amount = _minor(msg.amount, common.currency)
     if isinstance(amount, Rejection):
         return amount
@@ -331,7 +332,7 @@ def _result(common: _Common, msg: PragmaticResult) -> list[Candidate] | Rejectio
     return out
 
 
-def _candidates(common: _Common, msg: PragmaticRequest) -> list[Candidate] | Rejection:
+def _candidates(common: _Common, msg: PragmaticRequest) -> list[PendingEvent] | Rejection:
     if isinstance(msg, PragmaticBet):
         amount = _minor(msg.amount, common.currency)
         if isinstance(amount, Rejection):
@@ -408,7 +409,7 @@ def _candidates(common: _Common, msg: PragmaticRequest) -> list[Candidate] | Rej
     ]
 
 
-def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
+def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     """One framed Pragmatic callback -> its wallet transactions, or a rejection; never raises."""
     framed = split_request(raw)
     if framed is None:

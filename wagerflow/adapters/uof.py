@@ -34,7 +34,6 @@ from wagerflow.schemas.dlq import Reason
 from wagerflow.schemas.uof import (
     Alive,
     BetCancel,
-    BetSettlement,
     BetStop,
     CancelledMarket,
     FixtureChange,
@@ -51,6 +50,7 @@ from wagerflow.schemas.uof import (
     SettledOutcome,
     SnapshotComplete,
     SportEventStatus,
+    UofBetSettlement,
     UofMessage,
 )
 
@@ -220,7 +220,7 @@ def _bet_stop(root: ElementTree.Element, path: str) -> BetStop:
     )
 
 
-def _bet_settlement(root: ElementTree.Element, path: str) -> BetSettlement:
+def _bet_settlement(root: ElementTree.Element, path: str) -> UofBetSettlement:
     markets = tuple(
         SettledMarket(
             id=_int(market, mpath, "id"),
@@ -238,7 +238,7 @@ def _bet_settlement(root: ElementTree.Element, path: str) -> BetSettlement:
         )
         for market, mpath in _children(root, path, "outcomes/market")
     )
-    return BetSettlement(
+    return UofBetSettlement(
         event_id=_str(root, path, "event_id"),
         product=_int(root, path, "product"),
         timestamp=_int(root, path, "timestamp"),

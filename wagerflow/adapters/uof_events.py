@@ -2,7 +2,7 @@
 
 ``decode(raw, meta)`` is the UOF adapter (``wagerflow.adapters.base.Adapter``): it decodes the
 XML with ``wagerflow.adapters.uof.decode`` (whose rejections pass through unchanged) and maps the
-typed message to ``Candidate``s. It is pure: times come from the message and ``meta``.
+typed message to ``PendingEvent``s. It is pure: times come from the message and ``meta``.
 
 Mapping (provider ``uof``, category ``sport``; ``event_time_ms`` is the message ``timestamp``):
 
@@ -59,7 +59,7 @@ from decimal import Decimal
 from typing import TypedDict
 
 from wagerflow.adapters import base, uof
-from wagerflow.adapters.base import Candidate, RawMeta
+from wagerflow.adapters.base import PendingEvent, RawMeta
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import factor_to_scaled, odds_to_scaled
 from wagerflow.schemas import uof as feed
@@ -171,8 +171,8 @@ class _Mapper:
             source=self.meta.source,
         )
 
-    def candidate(self, entity: str, event: NormalizedEvent) -> Candidate:
-        return Candidate(entity=entity, event=event, raw=self.raw)
+    def candidate(self, entity: str, event: NormalizedEvent) -> PendingEvent:
+        return PendingEvent(entity=entity, event=event, raw=self.raw)
 
 
 def settlement_key(event_id: str, line_id: str, certainty: int) -> str:
@@ -203,7 +203,7 @@ def keys_undone_by(event: NormalizedEvent) -> list[str]:
     return []
 
 
-def _odds_change(msg: feed.OddsChange, m: _Mapper) -> list[Candidate]:
+def _odds_change(msg: feed.OddsChange, m: _Mapper) -> list[PendingEvent]:
     out = []
     for market in msg.markets:
         line_id, specifiers = _line(market.id, market.specifiers)
@@ -226,7 +226,7 @@ def _odds_change(msg: feed.OddsChange, m: _Mapper) -> list[Candidate]:
     return out
 
 
-def _bet_stop(msg: feed.BetStop, m: _Mapper) -> list[Candidate]:
+def _bet_stop(msg: feed.BetStop, m: _Mapper) -> list[PendingEvent]:
     key = f"{PROVIDER}:{msg.product}:{msg.event_id}:bet_stop:{msg.groups}:{msg.timestamp}"
     event = BettingStopped(
         **m.common(key),
@@ -237,7 +237,7 @@ def _bet_stop(msg: feed.BetStop, m: _Mapper) -> list[Candidate]:
     return [m.candidate(f"{PROVIDER}:{msg.event_id}", event)]
 
 
-def _bet_settlement(msg: feed.BetSettlement, m: _Mapper) -> list[Candidate]:
+def _bet_settlement(msg: feed.UofBetSettlement, m: _Mapper) -> list[PendingEvent]:
     out = []
     for market in msg.markets:
         line_id, specifiers = _line(market.id, market.specifiers)
@@ -265,7 +265,7 @@ def _bet_settlement(msg: feed.BetSettlement, m: _Mapper) -> list[Candidate]:
     return out
 
 
-def _bet_cancel(msg: feed.BetCancel, m: _Mapper) -> list[Candidate]:
+def _bet_cancel(msg: feed.BetCancel, m: _Mapper) -> list[PendingEvent]:
     out = []
     for market in msg.markets:
         line_id, specifiers = _line(market.id, market.specifiers)
@@ -284,7 +284,7 @@ def _bet_cancel(msg: feed.BetCancel, m: _Mapper) -> list[Candidate]:
     return out
 
 
-def _rollback_bet_settlement(msg: feed.RollbackBetSettlement, m: _Mapper) -> list[Candidate]:
+def _rollback_bet_settlement(msg: feed.RollbackBetSettlement, m: _Mapper) -> list[PendingEvent]:
     out = []
     for market in msg.markets:
         line_id, specifiers = _line(market.id, market.specifiers)
@@ -300,7 +300,7 @@ def _rollback_bet_settlement(msg: feed.RollbackBetSettlement, m: _Mapper) -> lis
     return out
 
 
-def _rollback_bet_cancel(msg: feed.RollbackBetCancel, m: _Mapper) -> list[Candidate]:
+def _rollback_bet_cancel(msg: feed.RollbackBetCancel, m: _Mapper) -> list[PendingEvent]:
     out = []
     for market in msg.markets:
         line_id, specifiers = _line(market.id, market.specifiers)
@@ -318,7 +318,7 @@ def _rollback_bet_cancel(msg: feed.RollbackBetCancel, m: _Mapper) -> list[Candid
     return out
 
 
-def _fixture_change(msg: feed.FixtureChange, m: _Mapper) -> list[Candidate]:
+def _fixture_change(msg: feed.FixtureChange, m: _Mapper) -> list[PendingEvent]:
     event = EventChanged(
         **m.common(f"{PROVIDER}:{msg.event_id}:fixture:{msg.timestamp}"),
         event_id=msg.event_id,
@@ -337,7 +337,7 @@ def _health(
     *,
     subscribed: bool | None = None,
     request_id: int | None = None,
-) -> list[Candidate]:
+) -> list[PendingEvent]:
     request = "" if request_id is None else f"{request_id}:"
     event = ProviderHealth(
         **m.common(f"{PROVIDER}:{product}:{kind}:{request}{m.timestamp}"),
@@ -349,13 +349,13 @@ def _health(
     return [m.candidate(f"{PROVIDER}:producer:{product}", event)]
 
 
-def _map(msg: feed.UofMessage, m: _Mapper) -> list[Candidate]:
+def _map(msg: feed.UofMessage, m: _Mapper) -> list[PendingEvent]:
     match msg:
         case feed.OddsChange():
             return _odds_change(msg, m)
         case feed.BetStop():
             return _bet_stop(msg, m)
-        case feed.BetSettlement():
+        case feed.UofBetSettlement():
             return _bet_settlement(msg, m)
         case feed.BetCancel():
             return _bet_cancel(msg, m)
@@ -378,7 +378,7 @@ def _map(msg: feed.UofMessage, m: _Mapper) -> list[Candidate]:
 _TAGS: dict[type[feed.UofMessage], str] = {
     feed.OddsChange: "odds_change",
     feed.BetStop: "bet_stop",
-    feed.BetSettlement: "bet_settlement",
+    feed.UofBetSettlement: "bet_settlement",
     feed.BetCancel: "bet_cancel",
     feed.RollbackBetSettlement: "rollback_bet_settlement",
     feed.RollbackBetCancel: "rollback_bet_cancel",
@@ -389,7 +389,7 @@ _TAGS: dict[type[feed.UofMessage], str] = {
 }
 
 
-def decode(raw: bytes, meta: RawMeta) -> list[Candidate] | Rejection:
+def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     """One UOF XML message -> its normalized candidates, or a rejection; never raises on bad
     input."""
     msg = uof.decode(raw)

@@ -16,7 +16,7 @@ from wagerflow.connectors.file_source import read_messages
 from wagerflow.errors import WagerflowError
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.schemas.dlq import DLQ_ENCODER, DlqEntry
 from wagerflow.schemas.events import EVENT_ENCODER
 from wagerflow.schemas.records import RawBatch
@@ -73,7 +73,7 @@ def normalize_files(
         msg = f"no such input file: {', '.join(missing)}"
         raise WagerflowError(msg)
     summary = OfflineSummary()
-    shard = ShardState(ctx)
+    shard = NormalizeShardState(ctx)
     with out.open("wb") as events_file, dlq_path_for(out).open("wb") as dlq_file:
         for path in files:
             for batch in _batches(provider, path):
@@ -87,7 +87,7 @@ def normalize_files(
                     if isinstance(item, DlqEntry):
                         summary.dlq[item.reason] += 1
                         dlq_file.write(DLQ_ENCODER.encode(item) + b"\n")
-                    elif isinstance(item, Emitted):
+                    elif isinstance(item, AcceptedEvent):
                         summary.emitted += 1
                         events_file.write(EVENT_ENCODER.encode(item.event) + b"\n")
             progress(f"{path.name}: {summary.render()}")

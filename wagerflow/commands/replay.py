@@ -30,7 +30,7 @@ from wagerflow.connectors.file_source import read_messages
 from wagerflow.connectors.jsonl_sink import JsonlSink
 from wagerflow.connectors.merged_source import MergedSource, TimedMessage
 from wagerflow.errors import ConfigError, WagerflowError
-from wagerflow.flows.normalize import Outputs
+from wagerflow.flows.normalize import NormalizeSinks
 from wagerflow.flows.risk import RiskContext, RiskSinks, build_pipeline_flow
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.risk.limits import LimitBook
@@ -129,7 +129,7 @@ def replay(
     shutil.rmtree(out_dir, ignore_errors=True)
     topics = Topics("")
     discard = DiscardSink()
-    outputs = Outputs(
+    outputs = NormalizeSinks(
         topics=JsonlSink(out_dir),
         states=discard,
         rows=discard,

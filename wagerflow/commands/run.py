@@ -25,7 +25,7 @@ from wagerflow.connectors.redis_settlement import RedisSettlementSink
 from wagerflow.connectors.redis_store import RedisStateSink
 from wagerflow.connectors.redis_store import connect as redis_connect
 from wagerflow.errors import ConfigError
-from wagerflow.flows.normalize import Outputs
+from wagerflow.flows.normalize import NormalizeSinks
 from wagerflow.flows.risk import RiskContext, RiskSinks, build_pipeline_flow
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.signing import Signing
@@ -44,8 +44,8 @@ def prepare_clickhouse(settings: Settings) -> list[str]:
         client.close()
 
 
-def _outputs(settings: Settings, topic_sink: KafkaSink | JsonlSink) -> Outputs:
-    return Outputs(
+def _outputs(settings: Settings, topic_sink: KafkaSink | JsonlSink) -> NormalizeSinks:
+    return NormalizeSinks(
         topics=topic_sink,
         states=RedisStateSink(settings.redis_url),
         rows=analytics.analytics_sink(settings),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from wagerflow.adapters import betfair
-from wagerflow.adapters.base import Candidate, RawMeta
+from wagerflow.adapters.base import PendingEvent, RawMeta
 from wagerflow.adapters.registry import ADAPTERS, BETFAIR
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.pipeline.context import NormalizeContext
@@ -18,7 +18,7 @@ from wagerflow.shard_key import shard_of
 LAGGING_STATUS = 503
 
 
-class MarketWork(NamedTuple):
+class MarketChangeInput(NamedTuple):
     """One Betfair market change, applied to its market's cached book in the shard."""
 
     change: MarketChange
@@ -27,7 +27,7 @@ class MarketWork(NamedTuple):
     raw: bytes
 
 
-Work = MarketWork | Candidate
+ShardInput = MarketChangeInput | PendingEvent
 
 
 class DecodeTally(NamedTuple):
@@ -51,7 +51,7 @@ def _reject(
 
 def _betfair_work(
     raw: bytes, source: SourceRef, received: int | None, ctx: NormalizeContext
-) -> list[tuple[str, Work]] | Rejection | None:
+) -> list[tuple[str, ShardInput]] | Rejection | None:
     """Work for one Betfair line; None for a heartbeat."""
     msg = betfair.decode(raw)
     if isinstance(msg, Rejection):
@@ -70,14 +70,14 @@ def _betfair_work(
             detail="status 503: the stream is lagging behind the exchange",
         )
         entity = f"{BETFAIR}:stream"
-        return [(shard_of(entity, ctx.shards), Candidate(entity, health, raw))]
+        return [(shard_of(entity, ctx.shards), PendingEvent(entity, health, raw))]
     if betfair.is_heartbeat(msg):
         return None
     at = received if received is not None else msg.pt
     return [
         (
             shard_of(change.id, ctx.shards),
-            MarketWork(
+            MarketChangeInput(
                 change,
                 betfair.ChangeMeta(ctx.tenant_id, ctx.currency, msg.pt, at, source),
                 msg.clk or "",
@@ -90,14 +90,14 @@ def _betfair_work(
 
 def decode_batch(
     batch: RawBatch, ctx: NormalizeContext
-) -> tuple[list[tuple[str, Work]], list[DlqEntry], DecodeTally]:
+) -> tuple[list[tuple[str, ShardInput]], list[DlqEntry], DecodeTally]:
     """Decode every message of a batch; bad input becomes a DLQ entry, never an exception."""
     provider = batch.provider
     adapter = ADAPTERS.get(provider)
     if adapter is None and provider != BETFAIR:
         msg = f"no adapter for provider {provider!r}"
         raise ValueError(msg)
-    work: list[tuple[str, Work]] = []
+    work: list[tuple[str, ShardInput]] = []
     dlq: list[DlqEntry] = []
     heartbeats = 0
     stamps, headers = batch.timestamps, batch.headers
@@ -125,7 +125,8 @@ def decode_batch(
             continue
         if signed is not None:
             result = [
-                (k, w._replace(nonce=signed) if isinstance(w, Candidate) else w) for k, w in result
+                (k, w._replace(nonce=signed) if isinstance(w, PendingEvent) else w)
+                for k, w in result
             ]
         work.extend(result)
     return work, dlq, DecodeTally(len(batch.values), heartbeats, len(dlq))

@@ -1,7 +1,7 @@
 """The stateful rules, per shard: dedup, replay, stale odds, confirmations, Betfair books.
 
-Everything a shard remembers is plain picklable data (``ShardState.state``): the flow snapshots
-it for recovery, so a resumed run judges duplicates exactly as an uninterrupted one.
+Everything a shard remembers is plain picklable data (``NormalizeShardState.state``): the flow
+snapshots it for recovery, so a resumed run judges duplicates exactly as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import NamedTuple
 import msgspec
 
 from wagerflow.adapters import betfair, uof_events
-from wagerflow.adapters.base import Candidate
+from wagerflow.adapters.base import PendingEvent
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.pipeline.decode import MarketWork, Work
+from wagerflow.pipeline.decode import MarketChangeInput, ShardInput
 from wagerflow.pipeline.dedup import Deduplicator, Verdict
 from wagerflow.pipeline.staleness import LatestByKey
 from wagerflow.schemas.dlq import DlqEntry, Reason
@@ -36,14 +36,14 @@ def content_fingerprint(event: NormalizedEvent) -> int:
     return zlib.crc32(EVENT_ENCODER.encode(bare))
 
 
-class Emitted(NamedTuple):
+class AcceptedEvent(NamedTuple):
     """A normalized event with the entity whose order it keeps (the output's message key)."""
 
     entity: str
     event: NormalizedEvent
 
 
-Output = Emitted | MarketState | DlqEntry
+NormalizeOutput = AcceptedEvent | MarketState | DlqEntry
 
 
 class ShardTally(NamedTuple):
@@ -54,7 +54,7 @@ class ShardTally(NamedTuple):
 Snapshot = tuple[dict[str, betfair.MarketBook], dict[str, Deduplicator], dict[str, LatestByKey]]
 
 
-class ShardState:
+class NormalizeShardState:
     """The memory of one shard.
 
     - a message whose dedup key was seen with the same content is a **duplicate** (dropped,
@@ -129,7 +129,10 @@ class ShardState:
         return True
 
     def _apply_market(
-        self, work: MarketWork, out: list[Output], touched: dict[str, betfair.MarketBook]
+        self,
+        work: MarketChangeInput,
+        out: list[NormalizeOutput],
+        touched: dict[str, betfair.MarketBook],
     ) -> None:
         change, meta, clock, raw = work
         key = f"{betfair.PROVIDER}:{change.id}:{meta.publish_time_ms}:{clock}"
@@ -147,9 +150,9 @@ class ShardState:
         book, events = betfair.apply_market_change(book, change, meta)
         self.books[change.id] = book
         touched[change.id] = book
-        out.extend(Emitted(change.id, e) for e in events)
+        out.extend(AcceptedEvent(change.id, e) for e in events)
 
-    def _apply_candidate(self, cand: Candidate, out: list[Output]) -> None:
+    def _apply_candidate(self, cand: PendingEvent, out: list[NormalizeOutput]) -> None:
         event = cand.event
         if cand.nonce is not None:
             nonce_key = f"nonce:{event.provider_id}:{cand.nonce}"
@@ -189,15 +192,15 @@ class ShardState:
                 event = msgspec.structs.replace(event, confirms=earlier)
         for key in uof_events.keys_undone_by(event):
             self.dedup(event.provider_id).forget(key)
-        out.append(Emitted(cand.entity, event))
+        out.append(AcceptedEvent(cand.entity, event))
 
-    def apply(self, works: list[Work]) -> list[Output]:
+    def apply(self, works: list[ShardInput]) -> list[NormalizeOutput]:
         """Apply work in order; emit events and rejections, then the latest state of each
         Betfair market touched."""
-        out: list[Output] = []
+        out: list[NormalizeOutput] = []
         touched: dict[str, betfair.MarketBook] = {}
         for work in works:
-            if isinstance(work, MarketWork):
+            if isinstance(work, MarketChangeInput):
                 self._apply_market(work, out, touched)
             else:
                 self._apply_candidate(work, out)

@@ -154,7 +154,7 @@ class EntityRisk:
         return out
 
 
-class RiskShard:
+class RiskShardState:
     """The risk entities of one shard key, and the limits they share.
 
     Snapshots are incremental: each entity is pickled on its own and its bytes are kept until

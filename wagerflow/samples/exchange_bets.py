@@ -21,7 +21,7 @@ import msgspec
 from wagerflow.money import returns_at_odds, scaled_to_odds
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
-from wagerflow.pipeline.normalize_state import Emitted, ShardState
+from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.schemas.events import MarketStatusChanged, OddsChanged
 from wagerflow.schemas.records import RawBatch
 
@@ -45,7 +45,9 @@ def open_quotes(lines: list[bytes]) -> list[Quote]:
     ctx = NormalizeContext("samples", "GBP")
     work, _, _ = decode_batch(RawBatch("betfair", "feed", 0, list(range(len(lines))), lines), ctx)
     events = [
-        o.event for o in ShardState(ctx).apply([w for _, w in work]) if isinstance(o, Emitted)
+        o.event
+        for o in NormalizeShardState(ctx).apply([w for _, w in work])
+        if isinstance(o, AcceptedEvent)
     ]
     event_of: dict[str, str] = {}
     closed: set[str] = set()
