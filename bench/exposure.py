@@ -122,7 +122,7 @@ def plain_loop(bootstrap: str, topic: str, expected: int, topics: Topics) -> flo
                 rec = event_record(item.entity, item.event, topics)
                 producer.produce(rec.topic, rec.value, rec.key)
                 for rkey in risk_keys(item.event, 16):
-                    for record in risk[rkey].apply(item.event, item.event.received_time_ms):
+                    for record in risk[rkey].apply(item.event, item.event.received_time_ms, rkey):
                         out = topic_record(record, topics)
                         if out is not None:
                             producer.produce(out.topic, out.value, out.key)

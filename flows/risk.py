@@ -77,15 +77,19 @@ def _observe(shard: RiskShardState, record: BetSettlement) -> None:
             TIME_TO_SETTLE.labels(record.category).observe((record.settled_at_ms - placed) / 1000)
 
 
-class _RiskLogic(StatefulBatchLogic[NormalizedEvent, RiskOutput, bytes]):
+RoutedEvent = tuple[str, NormalizedEvent]
+"""An event with the risk shard key it was routed by (``risk_keys``)."""
+
+
+class _RiskLogic(StatefulBatchLogic[RoutedEvent, RiskOutput, bytes]):
     def __init__(self, shard: RiskShardState, clock: Callable[[], int] | None) -> None:
         self._shard = shard
         self._clock = clock
 
-    def on_batch(self, values: list[NormalizedEvent]) -> tuple[list[RiskOutput], bool]:
+    def on_batch(self, values: list[RoutedEvent]) -> tuple[list[RiskOutput], bool]:
         out: list[RiskOutput] = []
-        for event in values:
-            out.extend(self._shard.apply(event, event.received_time_ms))
+        for key, event in values:
+            out.extend(self._shard.apply(event, event.received_time_ms, key))
         for record in out:
             if isinstance(record, BetSettlement):
                 _observe(self._shard, record)
@@ -113,12 +117,12 @@ class _RiskLogic(StatefulBatchLogic[NormalizedEvent, RiskOutput, bytes]):
 
 def _keyed(
     shards: int, kv: tuple[str, AcceptedEvent]
-) -> list[tuple[str, NormalizedEvent | DlqEntry]]:
+) -> list[tuple[str, RoutedEvent | DlqEntry]]:
     event = kv[1].event
     refused = invalid_limits_update(event)
     if refused is not None:
         return [("dlq", refused)]
-    return [(key, event) for key in risk_keys(event, shards)]
+    return [(key, (key, event)) for key in risk_keys(event, shards)]
 
 
 def _topic_record(kv: tuple[str, RiskOutput], topics: Topics) -> list[tuple[str, OutRecord]]:
@@ -163,12 +167,12 @@ def risk_steps(
         shard = (
             pickle.loads(resume)  # noqa: S301 own snapshot
             if resume is not None
-            else RiskShardState(ctx.limits, ctx.suspend)
+            else RiskShardState(ctx.limits, ctx.suspend, ctx.shards)
         )
         return _RiskLogic(shard, ctx.wall_clock)
 
     records = op.stateful_batch(
-        "risk_rules", cast("Stream[tuple[str, NormalizedEvent]]", keyed), build
+        "risk_rules", cast("Stream[tuple[str, RoutedEvent]]", keyed), build
     )
     risk_records = op.flat_map("risk_record", records, lambda kv: _topic_record(kv, topics))
     to_topics = op.merge("risk_and_refused", risk_records, refused)
@@ -185,7 +189,11 @@ def risk_steps(
     rows = op.merge(
         "risk_rows",
         op.flat_map("risk_analytics_rows", records, lambda kv: _analytics_rows(kv[1], pseudo)),
-        op.flat_map("refused_rows", split.trues, lambda kv: keyed_rows(kv[1], pseudo)),
+        op.flat_map(
+            "refused_rows",
+            cast("Stream[tuple[str, DlqEntry]]", split.trues),
+            lambda kv: keyed_rows(kv[1], pseudo),
+        ),
     )
     return RiskStreams(to_topics, exposures, settlements, rows)
 

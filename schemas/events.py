@@ -99,6 +99,8 @@ class MarketStatusChanged(_Event, tag="market.status", frozen=True, kw_only=True
     status: str
     in_play: bool
     previous_status: str | None
+    number_of_winners: int | None = None
+    """How many selections can win together (Betfair ``numberOfWinners``); None: one."""
 
 
 class BettingStopped(_Event, tag="market.bet_stop", frozen=True, kw_only=True):
@@ -217,6 +219,8 @@ class BetSelection(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     selection_id: str
     event_id: str | None = None
     line_id: str | None = None
+    odds: int | None = None
+    """The leg's own accepted odds (x 10,000): each leg of a multiple carries its own."""
 
 
 class BetPlaced(_Event, tag="bet.placed", frozen=True, kw_only=True):

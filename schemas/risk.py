@@ -5,10 +5,12 @@ changed that key, so a consumer keeps the highest) and ``as_of_ms`` (the event t
 input applied). Money is integer minor units of ``currency``; exposures of different currencies
 are never added together.
 
-Liability of a selection (sports): the potential returns of the open bets on that selection
-minus the stakes of the open bets on the rest of its market line. The line's worst case is the
-largest liability of its selections; an event's worst case is the sum of its lines' worst cases
-(lines are settled independently, so this is the conservative bound).
+Figures (MONEY.md §1): the liability of a selection (sports) is what the book loses if it wins,
+the returns of the open bets on it minus the stakes of every open single on its market line;
+negative when the book wins on it. A line's worst case with ``k`` winners is the sum of the ``k``
+largest selection returns minus the line's stakes; an event's worst case is the sum of its lines'
+(lines are not independent, so this is the conservative bound). A multiple's return counts on
+each of its open legs' selections and its stake is offset against no single line.
 """
 
 from typing import Literal
@@ -55,7 +57,8 @@ class EventExposure(_Risk, tag="exposure.event", frozen=True, kw_only=True):
 
 
 class PlayerExposure(_Risk, tag="exposure.player", frozen=True, kw_only=True):
-    """One player's open stake and potential return on one selection."""
+    """One player's open stake and potential return on one selection, and the liability of
+    the selection restricted to that player's bets."""
 
     player_id: str
     event_id: str
@@ -64,6 +67,7 @@ class PlayerExposure(_Risk, tag="exposure.player", frozen=True, kw_only=True):
     currency: str
     open_stake: int
     potential_return: int
+    liability: int = 0
 
 
 class OutcomeLiability(msgspec.Struct, frozen=True, kw_only=True, gc=False):

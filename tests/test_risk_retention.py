@@ -22,11 +22,11 @@ def _at(event: NormalizedEvent, at: int) -> NormalizedEvent:
 
 
 def _shard() -> RiskShardState:
-    return RiskShardState(LimitBook(), SuspendConfig())
+    return RiskShardState(LimitBook(), SuspendConfig(), shards=1)
 
 
 def _feed(shard: RiskShardState, events: list[NormalizedEvent]) -> list[bytes]:
-    return [RISK_ENCODER.encode(r) for e in events for r in shard.apply(e, e.received_time_ms)]
+    return [RISK_ENCODER.encode(r) for e in events for r in shard.apply(e, e.received_time_ms, "0")]
 
 
 def test_a_restored_shard_continues_exactly_like_the_original() -> None:

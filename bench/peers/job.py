@@ -89,7 +89,7 @@ class Job:
         shard = self.risk.get(key)
         if shard is None:
             # the flow builds each risk shard from the same context objects
-            shard = self.risk[key] = RiskShardState(self._limits, self._suspend)
+            shard = self.risk[key] = RiskShardState(self._limits, self._suspend, self.risk_shards)
         return shard
 
     def process(self, batch: RawBatch, out: Out) -> None:
@@ -125,7 +125,7 @@ class Job:
             self._dlq(refused, out)
             return
         for key in risk_keys(event, self.risk_shards):
-            self._risk_out(self._risk_shard(key).apply(event, event.received_time_ms), out)
+            self._risk_out(self._risk_shard(key).apply(event, event.received_time_ms, key), out)
 
     def _risk_out(self, records: list[RiskOutput], out: Out) -> None:
         for record in records:

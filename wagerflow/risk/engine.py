@@ -6,15 +6,19 @@ For each normalized event, in this order:
 2. a sports bet is checked against its limits with the exposures it produced;
 3. the suspend rules see the event and the new exposures, and may emit commands.
 
-Events every shard must see (limit updates, and bet decisions and per-bet settlements, which
-name only the bet) are broadcast by the flow; each shard applies them to its own state. Provider
-health goes to one shard per provider (its commands are provider-wide). ``now_ms`` is the
-event's received time (or, on a timer, the wall clock or the end of the input): no rule reads a
-clock.
+Events every shard must see (limit updates; bet decisions and per-bet settlements, which name
+only the bet; line results, which a multiple with a leg on that line needs wherever it is held)
+are broadcast by the flow; each shard applies them to the entities it holds that they concern.
+A multiple goes to the entity of every event it touches (MONEY.md §1.5): each shows the legs on
+its own event, and only its *home* entity (its first leg's event) settles it and checks its
+limits. Provider health goes to one shard per provider (its commands are provider-wide).
+``now_ms`` is the event's received time (or, on a timer, the wall clock or the end of the
+input): no rule reads a clock.
 """
 
 from __future__ import annotations
 
+import copy
 import pickle
 from collections.abc import Sequence
 from typing import Any
@@ -29,9 +33,15 @@ from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
     BetSettled,
+    CancelRolledBack,
+    EventResult,
     LimitsUpdated,
+    LineCancelled,
+    LineSettled,
+    MarketSettled,
     NormalizedEvent,
     ProviderHealth,
+    SettlementRolledBack,
     WalletTransaction,
 )
 from wagerflow.schemas.risk import EventExposure, LineExposure, RiskRecord
@@ -41,9 +51,26 @@ from wagerflow.settle.publish import RoundTotals, settlement_messages
 from wagerflow.settle.sports import SportsSettlement
 from wagerflow.shard_key import shard_of
 
-BROADCAST = (LimitsUpdated, BetDecided, BetSettled)
+LINE_RESULTS = (
+    LineSettled,
+    EventResult,
+    MarketSettled,
+    SettlementRolledBack,
+    LineCancelled,
+    CancelRolledBack,
+)
+BROADCAST = (LimitsUpdated, BetDecided, BetSettled, *LINE_RESULTS)
 """Sent to every shard: limits concern all markets; a bet decision or a per-bet settlement
-names only the bet, and the shard holding it is the one that acts."""
+names only the bet, and the shards holding it are the ones that act; a line result concerns its
+event's entity and every entity holding a multiple with a leg on that line."""
+LineResult = (
+    LineSettled
+    | EventResult
+    | MarketSettled
+    | SettlementRolledBack
+    | LineCancelled
+    | CancelRolledBack
+)
 
 
 def risk_entity(event: NormalizedEvent) -> str | None:
@@ -76,6 +103,23 @@ def risk_entity(event: NormalizedEvent) -> str | None:
     return None
 
 
+def risk_entities(event: NormalizedEvent) -> list[str]:
+    """Every entity an event goes to, its home (``risk_entity``) first: a sports multiple goes
+    to the entity of each event it has a leg on."""
+    home = risk_entity(event)
+    if home is None:
+        return []
+    if isinstance(event, BetPlaced) and event.round_id is None:
+        events = {f"event:{s.event_id}": None for s in event.selections if s.event_id is not None}
+        return [home, *(e for e in events if e != home)]
+    return [home]
+
+
+def _line_of(event: LineResult) -> tuple[str, str | None, str]:
+    line = event.market_id if isinstance(event, EventResult | MarketSettled) else event.line_id
+    return event.tenant_id, event.event_id, line
+
+
 def invalid_limits_update(event: NormalizedEvent) -> DlqEntry | None:
     """A limit update the limit book would refuse, as a DLQ entry (checked once, before it is
     broadcast to every shard); None for anything else."""
@@ -99,8 +143,8 @@ def risk_keys(event: NormalizedEvent, shards: int) -> list[str]:
     """The shard keys an event goes to: every shard for broadcast events, else its entity's."""
     if isinstance(event, BROADCAST):
         return [str(n) for n in range(shards)]
-    entity = risk_entity(event)
-    return [] if entity is None else [shard_of(entity, shards)]
+    keys = {shard_of(entity, shards): None for entity in risk_entities(event)}
+    return list(keys)
 
 
 RETENTION_MS = 72 * 3600 * 1000
@@ -118,19 +162,38 @@ class EntityRisk:
     and bets, a live round, an exchange market, or a provider's health. A settlement releases
     exposure in the exposure books and pays in the settlement books, from the same input."""
 
-    def __init__(self, suspend: SuspendConfig) -> None:
-        self.sports = SportsBook()
+    def __init__(self, suspend: SuspendConfig, key: str = "") -> None:
+        self.sports = SportsBook(key.removeprefix("event:") if key.startswith("event:") else None)
         self.rounds = RoundBook()
         self.suspend = SuspendRules(suspend)
         self.sports_settlement = SportsSettlement()
         self.casino_settlement = CasinoSettlement()
         self.round_totals = RoundTotals()
-        self.bets: dict[tuple[str, str], int] = {}  # (tenant, bet_id) placed here -> event time
+        self.bets: dict[tuple[str, str], int] = {}  # (tenant, bet_id) at home -> event time
+        self.foreign_bets: dict[tuple[str, str], None] = {}  # multiples at home elsewhere
         self.provider = ""
         self.last_seen_ms = 0
 
-    def apply(self, event: NormalizedEvent, now_ms: int, limits: LimitBook) -> list[RiskOutput]:
+    def holds_open_bets(self) -> bool:
+        """Whether a bet still counts here: such an entity is never forgotten (MONEY.md §5)."""
+        return self.sports.has_open_bets() or len(self.rounds) > 0
+
+    def apply(
+        self, event: NormalizedEvent, now_ms: int, limits: LimitBook, home: bool = True
+    ) -> list[RiskOutput]:
+        """Apply one event. ``home`` False: the event concerns this entity only through a
+        multiple it holds (a leg's line result, the multiple's placement or decision on another
+        event): the books see it, the settlement, limits and suspend rules do not."""
         self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
+        if not home:
+            if isinstance(event, BetPlaced):
+                self.foreign_bets[event.tenant_id, event.bet_id] = None
+            exposures = self.sports.apply(event)
+            foreign: list[RiskOutput] = list(exposures)
+            for record in exposures:
+                if isinstance(record, LineExposure | EventExposure):
+                    foreign.extend(self.suspend.apply(record, now_ms))
+            return foreign
         if isinstance(event, BetPlaced):
             self.bets.setdefault((event.tenant_id, event.bet_id), event.event_time_ms)
         out: list[RiskOutput] = []
@@ -161,18 +224,23 @@ class RiskShardState:
     the entity changes, so an epoch's snapshot re-pickles only the entities its inputs touched
     (the rest are copied as bytes). Entities silent for ``RETENTION_MS`` (by their provider's
     newest received time, since feeds of different providers may run on different clocks, e.g.
-    a replayed recording beside live bets) are forgotten by a sweep every ``SWEEP_EVERY_MS``.
-    A multiple's legs on other entities are not seen by this entity's books."""
+    a replayed recording beside live bets) and holding no open bet are forgotten by a sweep every
+    ``SWEEP_EVERY_MS``. The shard owns its copy of the limits (a hot update changes only its
+    own)."""
 
-    def __init__(self, limits: LimitBook, suspend: SuspendConfig) -> None:
-        self.limits = limits
+    def __init__(self, limits: LimitBook, suspend: SuspendConfig, shards: int = 16) -> None:
+        self.limits = copy.deepcopy(limits)
+        self.shards = shards
         self.config = suspend
         self.entities: dict[str, EntityRisk] = {}
         self._clocks: dict[str, int] = {}  # provider -> newest received time
         self._next_sweep: dict[str, int] = {}
         self._pickled: dict[str, bytes] = {}
         self._dirty: set[str] = set()
-        self._bet_index: dict[tuple[str, str], str] = {}  # derived: rebuilt on restore
+        # derived, rebuilt on restore: the entities holding each bet (home first), and those
+        # holding a multiple with a leg on each (tenant, event, line)
+        self._bet_index: dict[tuple[str, str], list[str]] = {}
+        self._leg_index: dict[tuple[str, str | None, str], dict[str, None]] = {}
         self._deadlines: dict[str, int] = {}  # derived: each entity's next timer
 
     def __getstate__(self) -> dict[str, object]:
@@ -186,6 +254,7 @@ class RiskShardState:
         return {
             "limits": self.limits,
             "config": self.config,
+            "shards": self.shards,
             "clocks": self._clocks,
             "next_sweep": self._next_sweep,
             "entities": self._pickled,
@@ -194,6 +263,7 @@ class RiskShardState:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.limits = state["limits"]
         self.config = state["config"]
+        self.shards = state["shards"]
         self._clocks = state["clocks"]
         self._next_sweep = state["next_sweep"]
         self._pickled = dict(state["entities"])
@@ -202,7 +272,14 @@ class RiskShardState:
             for k, v in self._pickled.items()
         }
         self._dirty = set()
-        self._bet_index = {bet: key for key, entity in self.entities.items() for bet in entity.bets}
+        self._bet_index = {}
+        self._leg_index = {}
+        for key, entity in sorted(self.entities.items()):
+            for bet in entity.bets:
+                self._index(bet, key, entity, home=True)
+        for key, entity in sorted(self.entities.items()):
+            for bet in entity.foreign_bets:
+                self._index(bet, key, entity, home=False)
         self._deadlines = {}
         for key, entity in self.entities.items():
             self._track_deadline(key, entity)
@@ -214,26 +291,62 @@ class RiskShardState:
         else:
             self._deadlines[key] = deadline
 
-    def apply(self, event: NormalizedEvent, now_ms: int) -> list[RiskOutput]:
+    def apply(self, event: NormalizedEvent, now_ms: int, shard_key: str) -> list[RiskOutput]:
+        """Apply one event that the flow routed to this shard (``shard_key``, as ``risk_keys``
+        gave it)."""
         if isinstance(event, LimitsUpdated):
             self.limits.apply_update(event)
             return []
         self._sweep(event)
-        if isinstance(event, BetDecided | BetSettled):
-            key = self._bet_index.get((event.tenant_id, event.bet_id))
-        else:
-            key = risk_entity(event)
-        if key is None:
-            return []
-        entity = self.entities.get(key)
-        if entity is None:
-            entity = self.entities[key] = EntityRisk(self.config)
-        self._dirty.add(key)
-        if isinstance(event, BetPlaced):
-            self._bet_index[(event.tenant_id, event.bet_id)] = key
-        out = entity.apply(event, now_ms, self.limits)
-        self._track_deadline(key, entity)
+        out: list[RiskOutput] = []
+        for key, home in self._targets(event, shard_key):
+            entity = self.entities.get(key)
+            if entity is None:
+                entity = self.entities[key] = EntityRisk(self.config, key)
+            self._dirty.add(key)
+            if isinstance(event, BetPlaced):
+                self._index((event.tenant_id, event.bet_id), key, entity, home)
+            out.extend(entity.apply(event, now_ms, self.limits, home))
+            self._track_deadline(key, entity)
         return out
+
+    def _targets(self, event: NormalizedEvent, shard_key: str) -> list[tuple[str, bool]]:
+        """The entities of this shard an event goes to, each with whether it is the event's
+        home there (see ``EntityRisk.apply``)."""
+        if isinstance(event, BetDecided | BetSettled):
+            bet = (event.tenant_id, event.bet_id)
+            return [(key, bet in self.entities[key].bets) for key in self._bet_index.get(bet, [])]
+        entities = risk_entities(event)
+        if isinstance(event, LINE_RESULTS):
+            targets = [(e, True) for e in entities if shard_of(e, self.shards) == shard_key]
+            own = {e for e, _ in targets}
+            holders = self._leg_index.get(_line_of(event), {})
+            return targets + [(k, False) for k in holders if k not in own]
+        return [
+            (e, i == 0) for i, e in enumerate(entities) if shard_of(e, self.shards) == shard_key
+        ]
+
+    def _index(self, bet: tuple[str, str], key: str, entity: EntityRisk, home: bool) -> None:
+        held = self._bet_index.setdefault(bet, [])
+        if key not in held:
+            held.insert(0 if home else len(held), key)
+        lines = entity.sports.lines_of(bet)
+        if len(lines) > 1:
+            for where in lines:
+                self._leg_index.setdefault(where, {})[key] = None
+
+    def _forget(self, key: str, entity: EntityRisk) -> None:
+        for bet in [*entity.bets, *entity.foreign_bets]:
+            held = self._bet_index.get(bet, [])
+            if key in held:
+                held.remove(key)
+            if not held:
+                self._bet_index.pop(bet, None)
+            for where in entity.sports.lines_of(bet):
+                holders = self._leg_index.get(where, {})
+                holders.pop(key, None)
+                if not holders:
+                    self._leg_index.pop(where, None)
 
     def _sweep(self, event: NormalizedEvent) -> None:
         provider, at = event.provider_id, event.received_time_ms
@@ -243,17 +356,20 @@ class RiskShardState:
         self._next_sweep[provider] = clock + SWEEP_EVERY_MS
         cutoff = clock - RETENTION_MS
         for key, entity in list(self.entities.items()):
-            if entity.provider == provider and entity.last_seen_ms < cutoff:
+            if (
+                entity.provider == provider
+                and entity.last_seen_ms < cutoff
+                and not entity.holds_open_bets()
+            ):
                 del self.entities[key]
                 self._dirty.add(key)
                 self._deadlines.pop(key, None)
-                for bet in entity.bets:
-                    self._bet_index.pop(bet, None)
+                self._forget(key, entity)
 
     def placed_at(self, tenant: str, bet_id: str) -> int | None:
         """When a bet held by this shard was placed (event time), for time-to-settle."""
-        key = self._bet_index.get((tenant, bet_id))
-        return None if key is None else self.entities[key].bets.get((tenant, bet_id))
+        held = self._bet_index.get((tenant, bet_id))
+        return None if not held else self.entities[held[0]].bets.get((tenant, bet_id))
 
     def on_time(self, now_ms: int) -> list[RiskOutput]:
         """Fire the timers due at ``now_ms`` (the wall clock, or the end of the input)."""

@@ -8,12 +8,12 @@ Rules:
 
 - Money is exact integer minor units of one currency; limits of one currency never apply to
   bets or exposures of another.
-- Five limits, named by ``LimitRule``: ``MAX_STAKE`` (the bet's stake); ``MAX_PAYOUT`` (its
-  potential payout: ``potential_payout``, else ``stake * accepted_odds // ODDS_SCALE`` rounded
-  down, else not checked); ``MAX_LIABILITY_SELECTION`` / ``_MARKET`` / ``_EVENT`` (the liability
-  of the leg's selection, the worst case of its line, the worst case of its event, read from the
-  ``LineExposure`` / ``EventExposure`` records produced right after applying the bet; a leg
-  without a matching record in the bet's currency is not checked for that rule).
+- Five limits, named by ``LimitRule``: ``MAX_STAKE`` (the bet's stake); ``MAX_PAYOUT`` (its return
+  if it wins, ``R = floor(S x O)``, ``wagerflow.bet_rules.bet_return``, MONEY.md §1.1);
+  ``MAX_LIABILITY_SELECTION`` / ``_MARKET`` / ``_EVENT`` (the liability of the leg's selection, the
+  worst case of its line, the worst case of its event, read from the ``LineExposure`` /
+  ``EventExposure`` records produced right after applying the bet; a leg without a matching record
+  in the bet's currency is not checked for that rule).
 - A value **equal** to its limit is allowed; only a value strictly over it fires.
 - One breach per violated rule: for a multi-leg bet the leg most over its limit (ties: the
   earlier leg). ``breach_id`` is ``f"{bet.dedup_key}:{rule}"``, ``version`` 1, ``as_of_ms`` the
@@ -62,9 +62,9 @@ from typing import Any, Final
 
 import msgspec
 
+from wagerflow.bet_rules import bet_return
 from wagerflow.errors import WagerflowError
 from wagerflow.money import InexactAmount, currency_exponent, exact_minor
-from wagerflow.risk.sports import potential_payout
 from wagerflow.schemas.events import BetPlaced, BetSelection, LimitsUpdated
 from wagerflow.schemas.risk import EventExposure, LimitBreach, LimitRule, LineExposure
 
@@ -378,9 +378,7 @@ class LimitBook:
 
         everywhere = self.scopes_for(bet)
         over("MAX_STAKE", bet.stake, everywhere)
-        payout = potential_payout(bet)
-        if payout is not None:
-            over("MAX_PAYOUT", payout, everywhere)
+        over("MAX_PAYOUT", bet_return(bet), everywhere)
         for leg in bet.selections:
             if leg.event_id is None:
                 continue

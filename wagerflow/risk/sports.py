@@ -7,57 +7,56 @@ counts the records emitted for a key (1, 2, ...); ``as_of_ms`` is the input's ev
 state is plain picklable Python (the flow snapshots it), event time only, never the clock, and
 every figure is an exact integer.
 
-Rules:
+Figures follow MONEY.md §1:
 
-- **Sports bet**: a ``BetPlaced`` of category ``sport``. Each selection with an ``event_id``
-  is a *leg* on (event, line, selection), the line being ``line_id`` or else ``market_id``;
-  selections without one are not sports legs, and a bet with no leg is ignored without a trace
-  (its id is not remembered). A repeated ``bet_id`` (per tenant) of a sports bet is a duplicate
-  and ignored, whatever its content.
-- **Potential return**: ``potential_payout`` when given; else ``stake * accepted_odds //
-  ODDS_SCALE`` (floored to the minor unit, the house's side); else, no odds known, the stake.
-- **Multiples** (several legs): every leg counts the bet's full stake and full potential
-  return. Per line that bounds the truth (the bet is certainly lost when its leg's line ends
-  elsewhere, and pays at most the full return otherwise); summed over an event's lines the
-  return is counted once per leg (conservative) and so is the kept stake, which can understate
-  the event worst case only when several of the same multiple's legs lose at once. A leg is
-  released by its own line's result or void; the rest of the multiple stays open.
-- **Lifecycle**: a bet counts from its ``BetPlaced``. ``BetDecided`` REJECTED and
-  ``BetSettled`` (any outcome) release it for good; ACCEPTED changes nothing. Decisions and
-  settlements of a bet not (yet) placed are ignored.
-- **Line results** mark a line settled and release its legs: ``LineSettled`` (event, line_id),
-  ``EventResult`` (event, market_id as the line), ``MarketSettled`` (market_id as the line; its
-  ``event_id`` may be None, as Betfair market ids are unique, and then it matches the line on
-  every event). ``SettlementRolledBack`` (event, line_id) clears the mark, so legs released
-  only by it count again; a ``BetSettled`` bet stays released. Settling twice (certainty 1,
-  then 2) is one mark, cleared by one rollback; an event-less ``MarketSettled`` mark is never
-  rolled back (no rollback names it).
-- **Voids**: ``LineCancelled`` makes its window ``[start_time_ms, end_time_ms]`` (a missing
-  bound is open) active on (event, line_id): a leg on that line whose bet was placed (the
-  ``BetPlaced`` event time) inside an active window is void. ``CancelRolledBack`` with the same
-  window deactivates it; any other window rolls nothing back.
-- Results and voids are *states* of a line, not one-off releases: a bet that arrives after its
-  line was settled or voided (bets and results are separate topics) is released on arrival.
-- **Books**: a leg is IN_PLAY when, at placement, the latest ``MarketStatusChanged.in_play``
-  of its market (tenant, market_id) says so; if that market never reported, the latest one of
-  any market of its event (tenant, event_id); else PRE_MATCH. ``EventChanged`` says nothing
-  about in-play. The books are separate keys.
-- **Figures** (per line, book and currency): liability(s) = potential returns of the open legs
-  on s - open stakes on the line's other selections; ``worst_case`` = max liability over the
-  selections with open legs (0 without any). An event's ``worst_case`` and ``open_stake`` sum
-  its lines'; ``lines`` counts its lines with open legs. Player records (player_id set) are per
-  (player, event, line, selection, currency) across both books.
+- **One return figure** (§1.1): a bet's return if it wins is ``R = floor(S x O)``
+  (``wagerflow.bet_rules.bet_return``); a provider's ``potentialPayout`` is never booked.
+- **Liability** (§1.2) of a selection on a line, per book and currency: ``L(s) = sum of R over
+  the open legs on s - sum of S over the open singles on the line``; negative when the book
+  wins on ``s``.
+- **Worst case** (§1.3) of a line with ``k`` winners (the market's ``number_of_winners`` from its
+  latest ``MarketStatusChanged``, default 1): the sum of the ``k`` largest per-selection returns
+  minus the line's stakes. An **event** sums its lines' worst cases; a **player** record is ``L``
+  restricted to that player's bets (§1.4).
+- **Multiples** (§1.5): the bet's ``R`` counts on each still-open leg's selection, with the
+  factors of its settled legs applied (``floor(S x O x product of leg factors)``, a won leg 1, a
+  void leg ``1/O_leg``, a dead heat or partial void by §3.1, ``wagerflow.settle.payout``); its
+  stake is offset against no single line. A leg lost in full makes the bet dead: it leaves every
+  line at once. A book holds every leg of the bets it is given but shows only the legs on its
+  own event (``home_event``): the risk shard gives a multiple to the book of every event it
+  touches, and the results of each leg's line to every book holding a bet with a leg there.
 
-State grows with the bets and lines seen (a rollback can reopen any settled bet); the risk
-shard keeps one book per sport event and forgets it when the event falls silent.
+Lifecycle:
+
+- **Sports bet**: a ``BetPlaced`` of category ``sport`` with at least one leg
+  (``bet_rules.sport_legs``). A repeated ``bet_id`` (per tenant) is a duplicate and ignored.
+- A bet counts from its ``BetPlaced``. ``BetDecided`` REJECTED and ``BetSettled`` (any outcome)
+  release it for good; ACCEPTED changes nothing. Decisions and settlements of a bet not (yet)
+  placed are ignored.
+- **Line results are states of a line**, so a bet that arrives after its line's result is
+  released on arrival: ``LineSettled`` (event, line_id: per-outcome won / void / dead-heat
+  factors, an outcome it does not name lost), ``EventResult`` (event, market_id: winners win,
+  void selections void, the rest lost), ``MarketSettled`` (market_id as the line on every event
+  when its ``event_id`` is None: a closed market leaves no bet open). ``SettlementRolledBack``
+  clears the line's result; a ``BetSettled`` bet stays released.
+- **Voids**: ``LineCancelled`` makes its window ``[start_time_ms, end_time_ms]`` (a missing bound
+  is open) active on (event, line_id): a leg whose bet was placed inside an active window is
+  void (a single leaves the books; a multiple's leg counts 1 / O_leg). ``CancelRolledBack`` with
+  the same window deactivates it.
+- **Books**: a leg is IN_PLAY when, at placement, the latest ``MarketStatusChanged.in_play`` of
+  its market (tenant, market_id) says so; if that market never reported, the latest one of any
+  market of its event; else PRE_MATCH.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Iterable
+from fractions import Fraction
 from typing import NamedTuple
 
-from wagerflow.money import returns_at_odds
+from wagerflow.bet_rules import Window, bet_odds, inside, sport_legs
+from wagerflow.money import ODDS_SCALE
 from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
@@ -78,15 +77,17 @@ from wagerflow.schemas.risk import (
     PlayerExposure,
     SelectionExposure,
 )
+from wagerflow.settle.payout import LOSE, VOID, WIN, LegResult, leg_factor
 
 Exposure = LineExposure | EventExposure | PlayerExposure
 BetKey = tuple[str, str]  # tenant, bet_id
-LegRef = tuple[BetKey, int]  # a bet and the index of one of its legs
 Where = tuple[str, str, str]  # tenant, event_id, line
+AnyWhere = tuple[str, str | None, str]  # event None: the line on every event (Betfair)
 LineKey = tuple[str, str, str, Book, str]  # tenant, event_id, line, book, currency
 EventKey = tuple[str, str, Book, str]  # tenant, event_id, book, currency
 PlayerKey = tuple[str, str, str, str, str, str]  # tenant, player, event, line, selection, currency
-Window = tuple[int | None, int | None]
+PlayerLine = tuple[str, str, str, str, str]  # tenant, player, event, line, currency
+Share = tuple[int, int]  # what one leg adds to its selection: (stake offset, return)
 LineFigures = tuple[tuple[tuple[str, int, int, int], ...], int, int]  # selections, stake, worst
 
 
@@ -94,79 +95,86 @@ class _Leg(NamedTuple):
     event_id: str
     line: str
     selection_id: str
+    market_id: str
     book: Book
+    odds: Fraction | None
 
 
 class _Bet(NamedTuple):
     player_id: str | None
     currency: str
     stake: int
-    potential_return: int
     placed_ms: int
+    odds: Fraction
     legs: tuple[_Leg, ...]
 
-
-class SportLeg(NamedTuple):
-    event_id: str
-    line: str
-    selection_id: str
-    market_id: str
+    @property
+    def single(self) -> bool:
+        return len(self.legs) == 1
 
 
-def sport_legs(bet: BetPlaced) -> list[SportLeg]:
-    """The legs of a sports bet: its selections with an ``event_id``, on the line ``line_id``
-    or else ``market_id``; a selection repeated on the same (event, line) counts once."""
-    legs: dict[tuple[str, str, str], SportLeg] = {}
-    for sel in bet.selections:
-        if sel.event_id is not None:
-            line = sel.line_id or sel.market_id
-            leg = SportLeg(sel.event_id, line, sel.selection_id, sel.market_id)
-            legs.setdefault((leg.event_id, line, leg.selection_id), leg)
-    return list(legs.values())
+class _LineResult(NamedTuple):
+    """A line's result: each named selection's ``LegResult`` (None: undecided, still open),
+    and what a selection it does not name gets."""
+
+    named: dict[str, LegResult | None]
+    unnamed: LegResult
+
+    def of(self, selection: str) -> LegResult | None:
+        return self.named.get(selection, self.unnamed)
 
 
-def potential_payout(bet: BetPlaced) -> int | None:
-    """``potential_payout``, else stake x accepted odds rounded down, else None."""
-    if bet.potential_payout is not None:
-        return bet.potential_payout
-    if bet.accepted_odds is not None:
-        return returns_at_odds(bet.stake, bet.accepted_odds)
-    return None
-
-
-def potential_return(bet: BetPlaced) -> int:
-    """``potential_payout``, else stake x odds floored to the minor unit, else the stake."""
-    payout = potential_payout(bet)
-    return bet.stake if payout is None else payout
-
-
-def inside(at_ms: int, window: Window) -> bool:
-    """Whether ``at_ms`` is inside ``[start, end]``; a missing bound is open."""
-    start, end = window
-    return (start is None or start <= at_ms) and (end is None or at_ms <= end)
+def line_result(event: LineSettled | EventResult | MarketSettled) -> _LineResult:
+    """The per-selection results a result message gives its line (see the module rules)."""
+    if isinstance(event, LineSettled):
+        named: dict[str, LegResult | None] = {
+            o.outcome_id: LegResult(o.won, o.void_factor or 0, o.dead_heat_factor)
+            for o in event.outcomes
+        }
+        return _LineResult(named, LOSE)
+    if isinstance(event, EventResult):
+        named = dict.fromkeys(event.void_selections, VOID)
+        named.update(dict.fromkeys(event.winners, WIN))
+        return _LineResult(named, LOSE)
+    return _LineResult({}, LOSE)
 
 
 class SportsBook:
-    """Open sports exposure; plain picklable state (snapshotted with its shard)."""
+    """Open sports exposure of one event (``home_event``; None shows every event's legs);
+    plain picklable state (snapshotted with its shard)."""
 
-    def __init__(self) -> None:
+    def __init__(self, home_event: str | None = None) -> None:
+        self.home_event = home_event
         self._bets: dict[BetKey, _Bet] = {}
         self._released: set[BetKey] = set()  # rejected or settled bet by bet
-        self._on_line: dict[Where, dict[LegRef, None]] = {}  # legs by (tenant, event, line)
+        self._on_line: dict[Where, dict[BetKey, None]] = {}  # bets with a leg on a line
         self._events_of_line: dict[tuple[str, str], dict[str, None]] = {}
-        self._settled: set[tuple[str, str | None, str]] = set()  # event None: every event
+        self._results: dict[AnyWhere, _LineResult] = {}
         self._windows: dict[Where, set[Window]] = {}  # active void windows
         self._market_in_play: dict[tuple[str, str], bool] = {}
         self._event_in_play: dict[tuple[str, str], bool] = {}
+        self._winners: dict[tuple[str, str], int] = {}  # (tenant, market) -> k
+        self._shares: dict[tuple[BetKey, int], Share] = {}  # what each shown leg adds now
         # open figures: line selection -> [legs, stake, return]; event -> [stake, worst, lines];
-        # player -> [legs, stake, return]
+        # player selection -> [legs, stake, return]; player line -> stake
         self._lines: dict[LineKey, dict[str, list[int]]] = {}
+        self._line_market: dict[LineKey, str] = {}
         self._events: dict[EventKey, list[int]] = {}
         self._players: dict[PlayerKey, list[int]] = {}
+        self._player_lines: dict[PlayerLine, dict[str, None]] = {}
         # last emitted (version, figures) per key
         self._line_out: dict[LineKey, tuple[int, LineFigures]] = {}
         self._event_out: dict[EventKey, tuple[int, tuple[int, ...]]] = {}
         self._player_out: dict[PlayerKey, tuple[int, tuple[int, ...]]] = {}
+
+    def has_open_bets(self) -> bool:
+        """Whether any bet still counts here (an entity holding one is never forgotten)."""
+        return bool(self._shares)
+
+    def lines_of(self, bet: BetKey) -> list[Where]:
+        """The (tenant, event, line) of every leg of a bet held here."""
+        held = self._bets.get(bet)
+        return [] if held is None else [(bet[0], leg.event_id, leg.line) for leg in held.legs]
 
     # --- events -------------------------------------------------------------------------------
 
@@ -177,6 +185,8 @@ class SportsBook:
             self._market_in_play[tenant, event.market_id] = event.in_play
             if event.event_id is not None:
                 self._event_in_play[tenant, event.event_id] = event.in_play
+            if event.number_of_winners is not None:
+                self._winners[tenant, event.market_id] = event.number_of_winners
             return []
         if isinstance(event, BetPlaced):
             return self._place(event)
@@ -184,54 +194,53 @@ class SportsBook:
             if isinstance(event, BetDecided) and event.decision != "REJECTED":
                 return []
             key = (tenant, event.bet_id)
-            bet = self._bets.get(key)
-            if bet is None or key in self._released:
+            if key not in self._bets or key in self._released:
                 return []
-            legs = [(key, i) for i in range(len(bet.legs))]
-            return self._change(legs, lambda: self._released.add(key), event.event_time_ms)
+            self._released.add(key)
+            return self._refresh([key], event.event_time_ms)
         if isinstance(event, LineSettled | EventResult | MarketSettled | SettlementRolledBack):
             return self._settle(event)
         if isinstance(event, LineCancelled | CancelRolledBack):
             where = (tenant, event.event_id, event.line_id)
             window = (event.start_time_ms, event.end_time_ms)
             active = self._windows.setdefault(where, set())
-            mutate = active.add if isinstance(event, LineCancelled) else active.discard
-            return self._change(self._legs_on(where), lambda: mutate(window), event.event_time_ms)
+            if isinstance(event, LineCancelled):
+                active.add(window)
+            else:
+                active.discard(window)
+            return self._refresh(self._bets_on([where]), event.event_time_ms)
         return []
 
     def _place(self, event: BetPlaced) -> list[Exposure]:
         key = (event.tenant_id, event.bet_id)
         if event.category != "sport" or key in self._bets:
             return []
-        legs = tuple(
-            _Leg(
-                leg.event_id,
-                leg.line,
-                leg.selection_id,
-                self._book(key[0], leg.event_id, leg.market_id),
-            )
-            for leg in sport_legs(event)
-        )
+        legs = sport_legs(event)
         if not legs:
             return []
         bet = _Bet(
             event.player_id,
             event.currency,
             event.stake,
-            potential_return(event),
             event.event_time_ms,
-            legs,
+            bet_odds(event, legs),
+            tuple(
+                _Leg(
+                    leg.event_id,
+                    leg.line,
+                    leg.selection_id,
+                    leg.market_id,
+                    self._book(key[0], leg.event_id, leg.market_id),
+                    None if leg.odds is None else Fraction(leg.odds, ODDS_SCALE),
+                )
+                for leg in legs
+            ),
         )
-
-        def record() -> None:
-            self._bets[key] = bet
-            for i, leg in enumerate(bet.legs):
-                self._on_line.setdefault((key[0], leg.event_id, leg.line), {})[key, i] = None
-                events = self._events_of_line.setdefault((key[0], leg.line), {})
-                events[leg.event_id] = None
-
-        refs = [(key, i) for i in range(len(bet.legs))]
-        return self._change(refs, record, event.event_time_ms)
+        self._bets[key] = bet
+        for leg in bet.legs:
+            self._on_line.setdefault((key[0], leg.event_id, leg.line), {})[key] = None
+            self._events_of_line.setdefault((key[0], leg.line), {})[leg.event_id] = None
+        return self._refresh([key], event.event_time_ms)
 
     def _settle(
         self, event: LineSettled | EventResult | MarketSettled | SettlementRolledBack
@@ -242,11 +251,13 @@ class SportsBook:
             events = list(self._events_of_line.get((tenant, line), ()))
         else:
             events = [event.event_id]
-        refs = [ref for e in events for ref in self._legs_on((tenant, e, line))]
-        mark = (tenant, event.event_id, line)
+        mark: AnyWhere = (tenant, event.event_id, line)
         if isinstance(event, SettlementRolledBack):
-            return self._change(refs, lambda: self._settled.discard(mark), event.event_time_ms)
-        return self._change(refs, lambda: self._settled.add(mark), event.event_time_ms)
+            self._results.pop(mark, None)
+        else:
+            self._results[mark] = line_result(event)
+        keys = self._bets_on([(tenant, e, line) for e in events])
+        return self._refresh(keys, event.event_time_ms)
 
     def _book(self, tenant: str, event_id: str, market_id: str) -> Book:
         in_play = self._market_in_play.get((tenant, market_id))
@@ -254,144 +265,198 @@ class SportsBook:
             in_play = self._event_in_play.get((tenant, event_id), False)
         return "IN_PLAY" if in_play else "PRE_MATCH"
 
-    def _legs_on(self, where: Where) -> list[LegRef]:
-        return list(self._on_line.get(where, ()))
+    def _bets_on(self, wheres: Iterable[Where]) -> list[BetKey]:
+        found: dict[BetKey, None] = {}
+        for where in wheres:
+            found.update(self._on_line.get(where, {}))
+        return list(found)
 
-    def _is_open(self, ref: LegRef) -> bool:
-        key, i = ref
-        bet = self._bets.get(key)
-        if bet is None or key in self._released:
-            return False
-        leg = bet.legs[i]
+    # --- a bet's state ------------------------------------------------------------------------
+
+    def _leg_result(self, key: BetKey, bet: _Bet, leg: _Leg) -> LegResult | None:
+        """The leg's result: void inside an active cancel window, else its line's result (from
+        the event's line, else the event-less market), else None (open)."""
         where = (key[0], leg.event_id, leg.line)
-        if where in self._settled or (key[0], None, leg.line) in self._settled:
-            return False
-        windows = self._windows.get(where, ())
-        return not any(inside(bet.placed_ms, w) for w in windows)
+        if any(inside(bet.placed_ms, w) for w in self._windows.get(where, ())):
+            return VOID
+        result = self._results.get(where) or self._results.get((key[0], None, leg.line))
+        return None if result is None else result.of(leg.selection_id)
+
+    def _open_return(self, key: BetKey) -> tuple[int, list[bool]] | None:
+        """The bet's current return and which legs are open; None when nothing is open."""
+        bet = self._bets[key]
+        if key in self._released:
+            return None
+        factor = Fraction(1)
+        open_legs: list[bool] = []
+        for leg in bet.legs:
+            result = self._leg_result(key, bet, leg)
+            open_legs.append(result is None)
+            if result is None:
+                continue
+            if bet.single or result.lost_in_full:
+                return None
+            known = leg_factor(result, leg.odds)
+            factor *= 1 if known is None else known
+        if not any(open_legs):
+            return None
+        return math.floor(bet.stake * bet.odds * factor), open_legs
+
+    def _refresh(self, keys: list[BetKey], as_of_ms: int) -> list[Exposure]:
+        """Bring the shown legs of ``keys`` to what their bets now add; emit what changed."""
+        lines: dict[LineKey, None] = {}
+        players: dict[PlayerLine, None] = {}
+        for key in keys:
+            bet = self._bets[key]
+            state = self._open_return(key)
+            for i, leg in enumerate(bet.legs):
+                if self.home_event is not None and leg.event_id != self.home_event:
+                    continue
+                share = None
+                if state is not None and state[1][i]:
+                    share = (bet.stake if bet.single else 0, state[0])
+                old = self._shares.get((key, i))
+                if share == old:
+                    continue
+                if old is not None:
+                    self._move(key, leg, -1, old, lines, players)
+                if share is None:
+                    del self._shares[key, i]
+                else:
+                    self._shares[key, i] = share
+                    self._move(key, leg, 1, share, lines, players)
+        return self._emit(lines, players, as_of_ms)
 
     # --- figures ------------------------------------------------------------------------------
 
-    def _change(
-        self, refs: list[LegRef], mutate: Callable[[], object], as_of_ms: int
-    ) -> list[Exposure]:
-        """Run ``mutate``; move the legs of ``refs`` whose openness it changed; emit."""
-        before = [self._is_open(ref) for ref in refs]
-        mutate()
-        lines: dict[LineKey, None] = {}
-        players: dict[PlayerKey, None] = {}
-        for ref, was in zip(refs, before, strict=True):
-            now = self._is_open(ref)
-            if now != was:
-                self._move(ref, 1 if now else -1, lines, players)
-        return self._emit(lines, players, as_of_ms)
-
     def _move(
         self,
-        ref: LegRef,
+        key: BetKey,
+        leg: _Leg,
         sign: int,
+        share: Share,
         lines: dict[LineKey, None],
-        players: dict[PlayerKey, None],
+        players: dict[PlayerLine, None],
     ) -> None:
-        (tenant, _), i = ref
-        bet = self._bets[ref[0]]
-        leg = bet.legs[i]
-        delta = (sign, sign * bet.stake, sign * bet.potential_return)
+        tenant = key[0]
+        bet = self._bets[key]
+        delta = (sign, sign * share[0], sign * share[1])
         line_key: LineKey = (tenant, leg.event_id, leg.line, leg.book, bet.currency)
         selections = self._lines.setdefault(line_key, {})
-        figures = _add(selections.setdefault(leg.selection_id, [0, 0, 0]), delta)
-        if figures[0] == 0:
+        self._line_market[line_key] = leg.market_id
+        if _add(selections.setdefault(leg.selection_id, [0, 0, 0]), delta)[0] == 0:
             del selections[leg.selection_id]
         if not selections:
             del self._lines[line_key]
         lines[line_key] = None
         if bet.player_id is not None:
-            player_key: PlayerKey = (
-                tenant,
-                bet.player_id,
-                leg.event_id,
-                leg.line,
-                leg.selection_id,
-                bet.currency,
-            )
-            figures = _add(self._players.setdefault(player_key, [0, 0, 0]), delta)
-            if figures[0] == 0:
+            player_line: PlayerLine = (tenant, bet.player_id, leg.event_id, leg.line, bet.currency)
+            player_key: PlayerKey = (*player_line[:4], leg.selection_id, bet.currency)
+            self._player_lines.setdefault(player_line, {})[leg.selection_id] = None
+            if _add(self._players.setdefault(player_key, [0, 0, 0]), delta)[0] == 0:
                 del self._players[player_key]
-            players[player_key] = None
+            players[player_line] = None
+
+    def _winners_of(self, key: LineKey) -> int:
+        market = self._line_market.get(key)
+        k = 1 if market is None else self._winners.get((key[0], market), 1)
+        return max(k, 1)
 
     def _emit(
-        self, lines: dict[LineKey, None], players: dict[PlayerKey, None], as_of_ms: int
+        self, lines: dict[LineKey, None], players: dict[PlayerLine, None], as_of_ms: int
     ) -> list[Exposure]:
         out: list[Exposure] = []
         events: dict[EventKey, None] = {}
         for key in sorted(lines):
-            tenant, event_id, line, book, currency = key
-            selections = self._lines.get(key, {})
-            stake = sum(f[1] for f in selections.values())
-            rows = [
-                SelectionExposure(
-                    selection_id=s,
-                    bets=f[0],
-                    open_stake=f[1],
-                    potential_return=f[2],
-                    liability=f[2] - (stake - f[1]),
-                )
-                for s, f in sorted(selections.items())
-            ]
-            worst = max((r.liability for r in rows), default=0)
-            figures: LineFigures = (
-                tuple((r.selection_id, r.bets, r.open_stake, r.potential_return) for r in rows),
-                stake,
-                worst,
-            )
-            version, (last_rows, last_stake, last_worst) = self._line_out.get(key, (0, ((), 0, 0)))
-            if figures == (last_rows, last_stake, last_worst):
-                continue
-            self._line_out[key] = (version + 1, figures)
-            event_key: EventKey = (tenant, event_id, book, currency)
-            totals = self._events.setdefault(event_key, [0, 0, 0])
-            _add(totals, (stake - last_stake, worst - last_worst, bool(rows) - bool(last_rows)))
-            events[event_key] = None
-            out.append(
-                LineExposure(
-                    tenant_id=tenant,
-                    version=version + 1,
-                    as_of_ms=as_of_ms,
-                    event_id=event_id,
-                    line_id=line,
-                    book=book,
-                    currency=currency,
-                    selections=rows,
-                    open_stake=stake,
-                    worst_case=worst,
-                )
-            )
+            line = self._line_record(key, as_of_ms, events)
+            if line is not None:
+                out.append(line)
         for event_key in sorted(events):
-            tenant, event_id, book, currency = event_key
-            stake, worst, count = self._events[event_key]
-            version, last_figures = self._event_out.get(event_key, (0, (0, 0, 0)))
-            if (stake, worst, count) == last_figures:
-                continue
-            self._event_out[event_key] = (version + 1, (stake, worst, count))
-            out.append(
-                EventExposure(
-                    tenant_id=tenant,
-                    version=version + 1,
-                    as_of_ms=as_of_ms,
-                    event_id=event_id,
-                    book=book,
-                    currency=currency,
-                    open_stake=stake,
-                    worst_case=worst,
-                    lines=count,
-                )
+            total = self._event_record(event_key, as_of_ms)
+            if total is not None:
+                out.append(total)
+        for player_line in sorted(players):
+            out.extend(self._player_records(player_line, as_of_ms))
+        return out
+
+    def _line_record(
+        self, key: LineKey, as_of_ms: int, events: dict[EventKey, None]
+    ) -> LineExposure | None:
+        tenant, event_id, line, book, currency = key
+        selections = self._lines.get(key, {})
+        stake = sum(f[1] for f in selections.values())
+        rows = [
+            SelectionExposure(
+                selection_id=s,
+                bets=f[0],
+                open_stake=f[1],
+                potential_return=f[2],
+                liability=f[2] - stake,
             )
-        for player_key in sorted(players):
-            tenant, player, event_id, line, selection, currency = player_key
+            for s, f in sorted(selections.items())
+        ]
+        top = sorted((r.potential_return for r in rows), reverse=True)[: self._winners_of(key)]
+        worst = sum(top) - stake if rows else 0
+        figures: LineFigures = (
+            tuple((r.selection_id, r.bets, r.open_stake, r.potential_return) for r in rows),
+            stake,
+            worst,
+        )
+        version, (last_rows, last_stake, last_worst) = self._line_out.get(key, (0, ((), 0, 0)))
+        if figures == (last_rows, last_stake, last_worst):
+            return None
+        self._line_out[key] = (version + 1, figures)
+        event_key: EventKey = (tenant, event_id, book, currency)
+        totals = self._events.setdefault(event_key, [0, 0, 0])
+        _add(totals, (stake - last_stake, worst - last_worst, bool(rows) - bool(last_rows)))
+        events[event_key] = None
+        return LineExposure(
+            tenant_id=tenant,
+            version=version + 1,
+            as_of_ms=as_of_ms,
+            event_id=event_id,
+            line_id=line,
+            book=book,
+            currency=currency,
+            selections=rows,
+            open_stake=stake,
+            worst_case=worst,
+        )
+
+    def _event_record(self, key: EventKey, as_of_ms: int) -> EventExposure | None:
+        tenant, event_id, book, currency = key
+        stake, worst, count = self._events[key]
+        version, last_figures = self._event_out.get(key, (0, (0, 0, 0)))
+        if (stake, worst, count) == last_figures:
+            return None
+        self._event_out[key] = (version + 1, (stake, worst, count))
+        return EventExposure(
+            tenant_id=tenant,
+            version=version + 1,
+            as_of_ms=as_of_ms,
+            event_id=event_id,
+            book=book,
+            currency=currency,
+            open_stake=stake,
+            worst_case=worst,
+            lines=count,
+        )
+
+    def _player_records(self, player_line: PlayerLine, as_of_ms: int) -> list[PlayerExposure]:
+        """Every selection record of a player on a line whose figures changed: a stake on one
+        selection changes the liability of the player's others."""
+        tenant, player, event_id, line, currency = player_line
+        selections = self._player_lines.get(player_line, {})
+        keys: list[PlayerKey] = [(*player_line[:4], s, currency) for s in selections]
+        line_stake = sum(self._players.get(k, (0, 0, 0))[1] for k in keys)
+        out: list[PlayerExposure] = []
+        for player_key in sorted(keys):
             _, stake, ret = self._players.get(player_key, (0, 0, 0))
-            version, last_figures = self._player_out.get(player_key, (0, (0, 0)))
-            if (stake, ret) == last_figures:
+            liability = ret - line_stake if player_key in self._players else 0
+            version, last_figures = self._player_out.get(player_key, (0, (0, 0, 0)))
+            if (stake, ret, liability) == last_figures:
                 continue
-            self._player_out[player_key] = (version + 1, (stake, ret))
+            self._player_out[player_key] = (version + 1, (stake, ret, liability))
             out.append(
                 PlayerExposure(
                     tenant_id=tenant,
@@ -400,12 +465,18 @@ class SportsBook:
                     player_id=player,
                     event_id=event_id,
                     line_id=line,
-                    selection_id=selection,
+                    selection_id=player_key[4],
                     currency=currency,
                     open_stake=stake,
                     potential_return=ret,
+                    liability=liability,
                 )
             )
+        for player_key in keys:
+            if player_key not in self._players:
+                del selections[player_key[4]]
+        if not selections:
+            self._player_lines.pop(player_line, None)
         return out
 
 

@@ -8,14 +8,13 @@ amount is an exact integer. The payout arithmetic is ``wagerflow.settle.payout``
 Rules:
 
 - **Sports bet**: a ``BetPlaced`` of category ``sport``, with the conventions of
-  ``wagerflow.risk.sports``: each selection with an ``event_id`` is a *leg* on (event, line,
+  ``wagerflow.bet_rules``: each selection with an ``event_id`` is a *leg* on (event, line,
   selection), the line being ``line_id`` or else ``market_id``; a bet without legs is ignored
   without a trace; a repeated ``bet_id`` (per tenant) is a duplicate and ignored. One leg is a
   *single*, several a *multiple*. The bet's *round* is ``{event_id}/{line}`` of its first leg.
 - **Odds of a single**: ``accepted_odds``; else ``potential_payout / stake`` exactly (so a win
   pays exactly the potential payout); else (or with a zero stake) 1. **Potential return of a
-  multiple**: ``risk.sports.potential_return`` (``potential_payout``, else ``stake *
-  accepted_odds`` floored, else the stake).
+  multiple**: ``R = floor(S x O)`` (``wagerflow.bet_rules.bet_return``, MONEY.md §1.1).
 - **Leg results are states of a line** (not one-off events): a bet placed after its line has a
   result, or inside an active cancel window, settles on arrival; a leg's state is, in order:
   1. VOID when an active cancel window of its (event, line) covers the bet's placement time
@@ -114,8 +113,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
+from wagerflow.bet_rules import bet_return, inside, sport_legs
 from wagerflow.money import FACTOR_SCALE, ODDS_SCALE
-from wagerflow.risk.sports import inside, potential_return, sport_legs
 from wagerflow.schemas.events import (
     BetDecided,
     BetOutcome,
@@ -345,7 +344,7 @@ class SportsSettlement:
             currency=event.currency,
             stake=event.stake,
             odds=odds,
-            potential_return=potential_return(event),
+            potential_return=bet_return(event),
             placed_ms=event.event_time_ms,
             legs=tuple(legs),
             odds_mismatch=mismatch,
