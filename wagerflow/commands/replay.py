@@ -5,7 +5,8 @@ arguments, then of the lines; a message that does not decode sorts first and rea
 DLQ) and run through the same flow code as ``wagerflow run``, with a file source instead of
 Kafka. Every output stream is written as JSON lines in DIR (one file
 per topic: the normalized topics, ``exposure``, ``market.control``, ``limit.breach``,
-``settlements``, ``dlq``),
+``settlements`` (every bet's ``settlement.bet`` versions and the ``round.settle`` messages),
+``dlq``),
 with ``summary.json``. Each file is sorted by time (then version): the same files and settings
 give byte-identical output, whatever the batching.
 """
@@ -16,7 +17,7 @@ import json
 import shutil
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -83,7 +84,7 @@ class ReplaySummary:
 
 def _canonical(line: bytes) -> tuple[int, int, bytes]:
     record = json.loads(line)
-    time = record.get("event_time_ms") or record.get("as_of_ms") or 0
+    time = record.get("event_time_ms") or record.get("as_of_ms") or record.get("settled_at_ms") or 0
     return int(time), int(record.get("version") or 0), line
 
 
@@ -135,14 +136,15 @@ def replay(
         rows=discard,
         pseudo=Pseudonymizer(DEV_PSEUDONYM_KEY.encode()),
     )
-    # One shard in each stateful step: every rule then sees the merged input in exactly its
-    # order, whatever the batching, which is what makes a backtest reproducible to the byte.
-    risk = RiskContext(limits=limits, suspend=SuspendConfig(), wall_clock=None, shards=1)
+    # The production topology (the shard counts of ``wagerflow run``): one worker reads the
+    # merged input in order, so each shard sees its entities' inputs in exactly that order,
+    # whatever the batching; ``canonicalize`` then fixes how the shards' outputs interleave.
+    risk = RiskContext(limits=limits, suspend=SuspendConfig(), wall_clock=None)
     flow = build_pipeline_flow(
         MergedSource(messages, batch_size),
         outputs,
         RiskSinks(exposures=discard, settlements=discard),
-        replace(ctx, shards=1),
+        ctx,
         risk,
         topics,
     )

@@ -40,9 +40,12 @@ def record_key(record: RiskRecord) -> str:
     return f"{t}:market:{record.event_id}:{record.line_id or '*'}"
 
 
-def risk_record(record: RiskRecord | Settlement, topics: Topics) -> OutRecord:
+def risk_record(record: RiskRecord | Settlement | BetSettlement, topics: Topics) -> OutRecord:
     if isinstance(record, Settlement):
         key = f"{record.tenant_id}:{record.provider_id}:{record.round_id}"
+        return OutRecord(topics.name(SETTLEMENTS), key.encode(), SETTLEMENT_ENCODER.encode(record))
+    if isinstance(record, BetSettlement):
+        key = f"{record.tenant_id}:{record.provider_id}:{record.bet_id}"
         return OutRecord(topics.name(SETTLEMENTS), key.encode(), SETTLEMENT_ENCODER.encode(record))
     if isinstance(record, MarketSuspend | MarketResume):
         topic = MARKET_CONTROL
@@ -56,8 +59,9 @@ def risk_record(record: RiskRecord | Settlement, topics: Topics) -> OutRecord:
 def topic_record(
     record: RiskRecord | BetSettlement | RoundSummary | Settlement, topics: Topics
 ) -> OutRecord | None:
-    """A risk output as its topic message; None for bet settlements and round summaries, which
-    go to Redis (the settlements topic carries the ``round.settle`` message listing them)."""
-    if isinstance(record, BetSettlement | RoundSummary):
+    """A risk output as its topic message: bet settlement versions (keyed by bet) and
+    ``round.settle`` messages (keyed by round) share the settlements topic; None for round
+    summaries, which go to Redis only."""
+    if isinstance(record, RoundSummary):
         return None
     return risk_record(record, topics)
