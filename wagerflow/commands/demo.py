@@ -17,7 +17,7 @@ from pathlib import Path
 
 from wagerflow.commands.run import run_files
 from wagerflow.config import Settings
-from wagerflow.connectors import clickhouse
+from wagerflow.connectors import clickhouse_client
 from wagerflow.connectors.redis_exposure import ranking_key
 from wagerflow.connectors.redis_store import connect as redis_connect
 from wagerflow.connectors.redis_store import market_key
@@ -136,7 +136,7 @@ def _summarize(
     started: float,
     redis_note: str,
 ) -> DemoSummary:
-    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    client = clickhouse_client.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
         tenant = {"tenant": settings.tenant}
         markets, statuses, odds = client.query(
