@@ -29,8 +29,8 @@ from typing import Any
 
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import TABLES, keyed_rows
-from wagerflow.connectors import clickhouse
-from wagerflow.connectors.clickhouse import AnalyticsSink
+from wagerflow.connectors import clickhouse_client, clickhouse_migrations
+from wagerflow.connectors.clickhouse_sink import AnalyticsSink
 from wagerflow.samples.analytics import scenario
 
 Item = tuple[str, tuple[str, Any]]
@@ -74,7 +74,7 @@ def direct(dsn: str, database: str, items: list[Item], max_rows: int) -> Result:
     for _, (table, row) in items:
         by_table[table].append(row)
     start = time.perf_counter()  # connecting is in both figures (the sink connects lazily)
-    client = clickhouse.connect(dsn, database)
+    client = clickhouse_client.connect(dsn, database)
     inserts = 0
     try:
         for table, rows in by_table.items():
@@ -84,7 +84,7 @@ def direct(dsn: str, database: str, items: list[Item], max_rows: int) -> Result:
                     table,
                     rows[at : at + max_rows],
                     column_names=columns,
-                    settings=clickhouse.INSERT_SETTINGS,
+                    settings=clickhouse_client.INSERT_SETTINGS,
                 )
                 inserts += 1
         seconds = time.perf_counter() - start
@@ -112,7 +112,7 @@ def through_sink(dsn: str, database: str, items: list[Item], max_rows: int, batc
 
 
 def _count(dsn: str, database: str) -> dict[str, int]:
-    client = clickhouse.connect(dsn, database)
+    client = clickhouse_client.connect(dsn, database)
     try:
         return {
             t: int(client.command(f"SELECT count() FROM {t} FINAL"))  # type: ignore[arg-type]  # noqa: S608
@@ -123,9 +123,9 @@ def _count(dsn: str, database: str) -> dict[str, int]:
 
 
 def _prepare(dsn: str, database: str) -> None:
-    client = clickhouse.connect(dsn, database)
+    client = clickhouse_client.connect(dsn, database)
     try:
-        clickhouse.migrate(client)
+        clickhouse_migrations.migrate(client)
     finally:
         client.close()
 

@@ -30,8 +30,8 @@ from wagerflow.analytics.rows import TABLES, analytics_rows
 from wagerflow.commands.produce import message_key
 from wagerflow.commands.run import prepare_clickhouse
 from wagerflow.config import DEV_PSEUDONYM_KEY, load_settings
-from wagerflow.connectors import clickhouse
-from wagerflow.connectors.clickhouse import Row
+from wagerflow.connectors import clickhouse_client
+from wagerflow.connectors.clickhouse_sink import AnalyticsSink
 from wagerflow.connectors.kafka_admin import ensure_topics
 from wagerflow.connectors.kafka_sink import KafkaSink
 from wagerflow.connectors.kafka_source import KafkaSource
@@ -45,6 +45,7 @@ from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardStat
 from wagerflow.pipeline.outputs import dlq_record, event_record
 from wagerflow.schemas.records import RawBatch
 from wagerflow.schemas.state import STATE_ENCODER, MarketState
+from wagerflow.schemas.tables import Row
 from wagerflow.topics import Topics
 
 PARTITIONS = 4
@@ -100,7 +101,7 @@ def plain_loop(
     )
     r = redis_connect(redis_url)
     apply_state = r.register_script(CHECK_AND_APPLY)
-    ch = clickhouse.connect(ch_dsn, database)
+    ch = clickhouse_client.connect(ch_dsn, database)
     shards: dict[str, NormalizeShardState] = defaultdict(lambda: NormalizeShardState(ctx))
     pseudo = Pseudonymizer(DEV_PSEUDONYM_KEY.encode())
     rows: dict[str, list[Row]] = defaultdict(list)
@@ -170,7 +171,9 @@ def _insert(ch: Client, rows: dict[str, list[Row]]) -> None:
     for table, buffered in rows.items():
         if buffered:
             columns = list(TABLES[table].columns)
-            ch.insert(table, buffered, column_names=columns, settings=clickhouse.INSERT_SETTINGS)
+            ch.insert(
+                table, buffered, column_names=columns, settings=clickhouse_client.INSERT_SETTINGS
+            )
     rows.clear()
 
 
@@ -190,7 +193,7 @@ def flow_run(
     outputs = NormalizeSinks(
         topics=KafkaSink(bootstrap),
         states=RedisStateSink(redis_url),
-        rows=clickhouse.AnalyticsSink(ch_dsn, database, TABLES),
+        rows=AnalyticsSink(ch_dsn, database, TABLES),
         pseudo=Pseudonymizer(DEV_PSEUDONYM_KEY.encode()),
     )
     source = KafkaSource(bootstrap, {topic: provider}, stop_at_end=True)

@@ -9,10 +9,13 @@ from collections.abc import Callable
 from itertools import count
 
 from wagerflow.samples import betfair as betfair_samples
-from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import evolution as evolution_samples
+from wagerflow.samples import generic as generic_samples
+from wagerflow.samples import hub88 as hub88_samples
+from wagerflow.samples import live as live_samples
+from wagerflow.samples import pragmatic as pragmatic_samples
 from wagerflow.samples import recordings
 from wagerflow.samples import uof as uof_samples
-from wagerflow.samples import wallet as wallet_samples
 
 _MARKET_ID = re.compile(rb'"id":"(1\.\d+)"')
 
@@ -56,9 +59,9 @@ def _scaled(make: Callable[[int], list[bytes]], messages: int) -> list[bytes]:
 WORKLOADS: dict[str, Callable[[int], list[bytes]]] = {
     "betfair": betfair,
     "uof": lambda n: _scaled(lambda k: uof_samples.uof_lines(1, k), n),
-    "generic": lambda n: _scaled(lambda k: bridge_samples.generic_lines(1, k), n),
-    "live": lambda n: _scaled(lambda k: bridge_samples.live_lines(1, k), n),
-    "hub88": lambda n: _scaled(lambda k: wallet_samples.hub88_lines(1, k), n),
-    "evolution": lambda n: _scaled(lambda k: wallet_samples.evolution_lines(1, k), n),
-    "pragmatic": lambda n: _scaled(lambda k: wallet_samples.pragmatic_lines(1, k), n),
+    "generic": lambda n: _scaled(lambda k: generic_samples.generic_lines(1, k), n),
+    "live": lambda n: _scaled(lambda k: live_samples.live_lines(1, k), n),
+    "hub88": lambda n: _scaled(lambda k: hub88_samples.hub88_lines(1, k), n),
+    "evolution": lambda n: _scaled(lambda k: evolution_samples.evolution_lines(1, k), n),
+    "pragmatic": lambda n: _scaled(lambda k: pragmatic_samples.pragmatic_lines(1, k), n),
 }

@@ -21,8 +21,13 @@ from redis.client import Pipeline
 
 from wagerflow.connectors.redis_scripts import Script, latest_by_key, run_batch
 from wagerflow.connectors.redis_store import CHECK_AND_APPLY, connect
-from wagerflow.risk.outputs import record_key
-from wagerflow.schemas.risk import RISK_ENCODER, EventExposure, LineExposure, RoundExposure
+from wagerflow.schemas.risk import (
+    RISK_ENCODER,
+    EventExposure,
+    LineExposure,
+    RoundExposure,
+    record_key,
+)
 
 DEFAULT_FINISHED_TTL_S = 7 * 24 * 3600
 Exposure = LineExposure | EventExposure | RoundExposure

@@ -158,5 +158,28 @@ ExposureRecord = LineExposure | EventExposure | PlayerExposure | RoundExposure
 ControlRecord = MarketSuspend | MarketResume
 RiskRecord = ExposureRecord | ControlRecord | LimitBreach
 
+
+def record_key(record: RiskRecord) -> str:
+    """The compaction key of an exposure (the latest per key is the state), or the ordering
+    key of a command or breach."""
+    t = record.tenant_id
+    if isinstance(record, LineExposure):
+        return f"{t}:line:{record.event_id}:{record.line_id}:{record.book}:{record.currency}"
+    if isinstance(record, EventExposure):
+        return f"{t}:event:{record.event_id}:{record.book}:{record.currency}"
+    if isinstance(record, PlayerExposure):
+        return (
+            f"{t}:player:{record.player_id}:{record.event_id}:{record.line_id}:"
+            f"{record.selection_id}:{record.currency}"
+        )
+    if isinstance(record, RoundExposure):
+        return f"{t}:round:{record.provider_id}:{record.round_id}:{record.currency}"
+    if isinstance(record, LimitBreach):
+        return f"{t}:bet:{record.bet_id}"
+    if record.provider_id is not None:  # a provider-wide command
+        return f"{t}:provider:{record.provider_id}/{record.producer}"
+    return f"{t}:market:{record.event_id}:{record.line_id or '*'}"
+
+
 RISK_ENCODER = msgspec.json.Encoder()
 RISK_DECODER: msgspec.json.Decoder[RiskRecord] = msgspec.json.Decoder(RiskRecord)

@@ -1,5 +1,5 @@
 -- Analytics base tables: one row per fact (a normalized event, a settlement version, an exposure
--- version, a command), written by connectors.clickhouse.AnalyticsSink from the rows built by
+-- version, a command), written by connectors.clickhouse_sink.AnalyticsSink from the rows built by
 -- wagerflow.analytics.rows (TABLES lists each table's columns and identity key).
 --
 -- Exactly once: every table is a ReplacingMergeTree whose ORDER BY contains the row's identity

@@ -12,8 +12,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
-from wagerflow.risk.outputs import record_key
-from wagerflow.schemas.risk import RISK_DECODER
+from wagerflow.schemas.risk import RISK_DECODER, record_key
 
 WAGERFLOW = [sys.executable, "-m", "wagerflow.cli"]
 

@@ -15,8 +15,8 @@ from wagerflow import cli
 from wagerflow.analytics.audit import RAW_NOT_STORED
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import TABLES, keyed_rows
-from wagerflow.connectors import clickhouse
-from wagerflow.connectors.clickhouse import AnalyticsSink
+from wagerflow.connectors import clickhouse_client, clickhouse_migrations
+from wagerflow.connectors.clickhouse_sink import AnalyticsSink
 from wagerflow.samples.analytics import scenario
 from wagerflow.schemas.events import BetDecided, BetPlaced, NormalizedEvent, WalletTransaction
 from wagerflow.schemas.risk import RoundExposure
@@ -32,9 +32,9 @@ def chdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     path = tmp_path_factory.getbasetemp() / "wagerflow-chdb"
     path.mkdir(exist_ok=True)
     dsn, database = f"chdb://{path}", f"a_{uuid.uuid4().hex[:10]}"
-    client = clickhouse.connect(dsn, database)
+    client = clickhouse_client.connect(dsn, database)
     try:
-        clickhouse.migrate(client)
+        clickhouse_migrations.migrate(client)
         part = AnalyticsSink(dsn, database, TABLES).build_part("s", "p", None)
         for n, record in enumerate(RECORDS):
             entity = f"e{n}" if isinstance(record, NormalizedEvent) else None

@@ -31,8 +31,8 @@ from wagerflow.analytics.rows import (
     event_dim_row,
     keyed_rows,
 )
-from wagerflow.connectors import clickhouse
-from wagerflow.connectors.clickhouse import AnalyticsSink
+from wagerflow.connectors import clickhouse_client, clickhouse_migrations
+from wagerflow.connectors.clickhouse_sink import AnalyticsSink
 from wagerflow.samples.analytics import scenario
 from wagerflow.schemas.settlement import BetSettlement
 
@@ -68,9 +68,9 @@ def chdb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def db(chdb_dir: Path) -> Iterator[Db]:
     dsn = f"chdb://{chdb_dir}"
     name = f"t_{uuid.uuid4().hex[:10]}"
-    client = clickhouse.connect(dsn, name)
+    client = clickhouse_client.connect(dsn, name)
     try:
-        clickhouse.migrate(client)
+        clickhouse_migrations.migrate(client)
         yield Db(dsn, name, client)
     finally:
         client.command(f"DROP DATABASE IF EXISTS {name}")
@@ -126,21 +126,23 @@ def all_views(client: Client) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_migrations_apply_from_empty_and_rerun_is_a_no_op(chdb_dir: Path) -> None:
-    client = clickhouse.connect(f"chdb://{chdb_dir}", f"m_{uuid.uuid4().hex[:8]}")
+    client = clickhouse_client.connect(f"chdb://{chdb_dir}", f"m_{uuid.uuid4().hex[:8]}")
     try:
-        names = [name for _, name, _ in clickhouse.migrations()]
+        names = [name for _, name, _ in clickhouse_migrations.migrations()]
         assert names[:3] == [
             "0001_norm_events.sql",
             "0002_analytics_tables.sql",
             "0003_analytics_views.sql",
         ]
-        assert clickhouse.migrate(client) == names
-        assert clickhouse.migrate(client) == []
+        assert clickhouse_migrations.migrate(client) == names
+        assert clickhouse_migrations.migrate(client) == []
         recorded = client.query("SELECT version FROM schema_migrations FINAL ORDER BY version")
-        assert [r[0] for r in recorded.result_rows] == [v for v, _, _ in clickhouse.migrations()]
+        assert [r[0] for r in recorded.result_rows] == [
+            v for v, _, _ in clickhouse_migrations.migrations()
+        ]
         # a migration interrupted half-way is re-run whole: every statement is idempotent
-        for _, _, sql in clickhouse.migrations():
-            for statement in clickhouse._statements(sql):
+        for _, _, sql in clickhouse_migrations.migrations():
+            for statement in clickhouse_migrations._statements(sql):
                 client.command(statement)
         tables = {r[0] for r in client.query("SHOW TABLES").result_rows}
         assert {*TABLES, *MV_TARGETS, *VIEWS} <= tables

@@ -18,7 +18,7 @@ from wagerflow.adapters.rejection import Rejection
 from wagerflow.adapters.uof import market_line
 from wagerflow.money import currency_exponent
 from wagerflow.pipeline.normalize_state import content_fingerprint
-from wagerflow.samples.bridge import generic_lines
+from wagerflow.samples.generic import generic_lines
 from wagerflow.schemas.dlq import Reason
 from wagerflow.schemas.events import (
     BetPlaced,

@@ -15,9 +15,12 @@ from confluent_kafka import Producer
 from tests.flowproc import Deployment, consume_all
 from wagerflow.connectors.redis_store import market_key
 from wagerflow.devenv.services import DevServices
-from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import evolution as evolution_samples
+from wagerflow.samples import generic as generic_samples
+from wagerflow.samples import hub88 as hub88_samples
+from wagerflow.samples import live as live_samples
+from wagerflow.samples import pragmatic as pragmatic_samples
 from wagerflow.samples import recordings
-from wagerflow.samples import wallet as wallet_samples
 from wagerflow.schemas.dlq import DLQ_DECODER, Reason
 from wagerflow.schemas.events import EVENT_DECODER, MarketSettled, MarketStatusChanged
 from wagerflow.schemas.state import STATE_DECODER
@@ -152,11 +155,11 @@ def test_every_provider_on_the_broker_emits_what_the_offline_tool_emits(
     dep = _deployment(tmp_path, dev_services, redis_db=5)
     feeds: dict[str, list[Path]] = {"uof": recordings.uof_recordings()}
     generated = {
-        "generic": bridge_samples.generic_lines(5, 4),
-        "live": bridge_samples.live_lines(5, 6),
-        "hub88": wallet_samples.hub88_lines(5, 20),
-        "evolution": wallet_samples.evolution_lines(5, 20),
-        "pragmatic": wallet_samples.pragmatic_lines(5, 20),
+        "generic": generic_samples.generic_lines(5, 4),
+        "live": live_samples.live_lines(5, 6),
+        "hub88": hub88_samples.hub88_lines(5, 20),
+        "evolution": evolution_samples.evolution_lines(5, 20),
+        "pragmatic": pragmatic_samples.pragmatic_lines(5, 20),
     }
     for provider, lines in generated.items():
         path = tmp_path / f"{provider}.lines"

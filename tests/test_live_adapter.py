@@ -16,7 +16,7 @@ from wagerflow.adapters import live
 from wagerflow.adapters.base import Adapter, PendingEvent, RawMeta
 from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import currency_exponent
-from wagerflow.samples.bridge import live_lines
+from wagerflow.samples.live import live_lines
 from wagerflow.schemas.dlq import Reason
 from wagerflow.schemas.events import (
     BetDecided,

@@ -12,19 +12,23 @@ from wagerflow.adapters.base import PendingEvent
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
 from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
-from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import bridge_common
+from wagerflow.samples import evolution as evolution_samples
+from wagerflow.samples import generic as generic_samples
+from wagerflow.samples import hub88 as hub88_samples
+from wagerflow.samples import live as live_samples
+from wagerflow.samples import pragmatic as pragmatic_samples
 from wagerflow.samples import uof as uof_samples
-from wagerflow.samples import wallet as wallet_samples
 from wagerflow.schemas.records import RawBatch
 
 CTX = NormalizeContext("t1", "GBP")
 STREAMS = {
     "uof": uof_samples.uof_lines(3, 2),
-    "generic": bridge_samples.generic_lines(3, 2),
-    "live": bridge_samples.live_lines(3, 4),
-    "hub88": wallet_samples.hub88_lines(3, 15),
-    "evolution": wallet_samples.evolution_lines(3, 15),
-    "pragmatic": wallet_samples.pragmatic_lines(3, 15),
+    "generic": generic_samples.generic_lines(3, 2),
+    "live": live_samples.live_lines(3, 4),
+    "hub88": hub88_samples.hub88_lines(3, 15),
+    "evolution": evolution_samples.evolution_lines(3, 15),
+    "pragmatic": pragmatic_samples.pragmatic_lines(3, 15),
 }
 
 
@@ -85,7 +89,7 @@ def test_a_provider_with_a_later_clock_does_not_expire_another_providers_keys() 
     """Recorded feeds from last year replayed beside a live feed: dedup is per provider clock."""
     shard = NormalizeShardState(CTX)
     old = STREAMS["pragmatic"][0]
-    live_now = wallet_samples.hub88_lines(9, 1)[0]
+    live_now = hub88_samples.hub88_lines(9, 1)[0]
     year = 365 * 24 * 3600 * 1000
 
     def apply(provider: str, line: bytes, received: int | None) -> list[object]:
@@ -94,7 +98,7 @@ def test_a_provider_with_a_later_clock_does_not_expire_another_providers_keys() 
         return list(shard.apply([w for _, w in work]))
 
     assert len(apply("pragmatic", old, None)) == 1
-    first_hub88 = apply("hub88", live_now, bridge_samples.START_MS + year)
+    first_hub88 = apply("hub88", live_now, bridge_common.START_MS + year)
     assert len(first_hub88) == 1
     assert apply("pragmatic", old, None) == []  # still remembered: a duplicate
     assert shard.take_tally().duplicates == 1

@@ -26,8 +26,8 @@ from wagerflow.analytics.reconcile import (
     parse_time,
 )
 from wagerflow.analytics.rows import TABLES, keyed_rows
-from wagerflow.connectors import clickhouse
-from wagerflow.connectors.clickhouse import AnalyticsSink
+from wagerflow.connectors import clickhouse_client, clickhouse_migrations
+from wagerflow.connectors.clickhouse_sink import AnalyticsSink
 from wagerflow.samples.analytics import DAY_MS, SLOT, START_MS, scenario
 from wagerflow.schemas.events import SpinRequested
 from wagerflow.schemas.settlement import BetSettlement
@@ -175,9 +175,9 @@ def chdb(
     database = f"r_{uuid.uuid4().hex[:10]}"
     monkeypatch.setenv("WAGERFLOW_CLICKHOUSE_DATABASE", database)
     monkeypatch.setenv("WAGERFLOW_PSEUDONYM_KEY", KEY)
-    client = clickhouse.connect(dsn, database)
+    client = clickhouse_client.connect(dsn, database)
     try:
-        clickhouse.migrate(client)
+        clickhouse_migrations.migrate(client)
         sink = AnalyticsSink(dsn, database, TABLES)
         part = sink.build_part("s", "p", None)
         part.write_batch(

@@ -19,13 +19,13 @@ from wagerflow.commands.produce import message_key
 from wagerflow.connectors.kafka_admin import ensure_topics
 from wagerflow.devenv.services import DevServices
 from wagerflow.samples import betfair as betfair_samples
-from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import generic as generic_samples
 from wagerflow.schemas.events import EVENT_DECODER
 from wagerflow.topics import NORMALIZED
 
 pytestmark = [pytest.mark.kafka, pytest.mark.redis, pytest.mark.slow]
 GENERATED_MARKETS = 150
-GENERIC = bridge_samples.generic_lines(21, 8)
+GENERIC = generic_samples.generic_lines(21, 8)
 
 
 def _feed(recordings: dict[str, Path]) -> list[bytes]:

@@ -18,14 +18,14 @@ from wagerflow.commands.replay import replay
 from wagerflow.connectors.kafka_admin import ensure_topics
 from wagerflow.devenv.services import DevServices
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import generic as generic_samples
 
 CTX = NormalizeContext("t1", "GBP")
 
 
 def _feed(tmp: Path) -> Path:
     path = tmp / "generic.lines"
-    lines = bridge_samples.generic_lines(11, 6)
+    lines = generic_samples.generic_lines(11, 6)
     cut = len(lines) * 3 // 5  # stop mid-stream: some bets are still open at the end
     path.write_bytes(b"\n".join(lines[:cut]) + b"\n")
     return path

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from wagerflow.adapters import live
 from wagerflow.adapters.base import RawMeta
 from wagerflow.risk.rounds import RoundBook
-from wagerflow.samples.bridge import live_lines
+from wagerflow.samples.live import live_lines
 from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,

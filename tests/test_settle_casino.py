@@ -16,8 +16,11 @@ from hypothesis import strategies as st
 
 from wagerflow.adapters import evolution, generic, hub88, live, pragmatic
 from wagerflow.adapters.base import Adapter, RawMeta
-from wagerflow.samples.bridge import generic_lines, live_lines
-from wagerflow.samples.wallet import evolution_lines, hub88_lines, pragmatic_lines
+from wagerflow.samples.evolution import evolution_lines
+from wagerflow.samples.generic import generic_lines
+from wagerflow.samples.hub88 import hub88_lines
+from wagerflow.samples.live import live_lines
+from wagerflow.samples.pragmatic import pragmatic_lines
 from wagerflow.schemas.events import (
     BetDecided,
     BetOutcome,

@@ -19,7 +19,9 @@ from wagerflow.adapters import evolution, hub88, pragmatic
 from wagerflow.adapters.base import Adapter, PendingEvent, RawMeta
 from wagerflow.adapters.pragmatic import parse_form, pragmatic_hash, verify_pragmatic_hash
 from wagerflow.adapters.rejection import Rejection
-from wagerflow.samples.wallet import evolution_lines, hub88_lines, pragmatic_lines
+from wagerflow.samples.evolution import evolution_lines
+from wagerflow.samples.hub88 import hub88_lines
+from wagerflow.samples.pragmatic import pragmatic_lines
 from wagerflow.schemas.dlq import Reason
 from wagerflow.schemas.events import SourceRef, WalletTransaction
 from wagerflow.schemas.wallet import frame_request, split_request

@@ -268,9 +268,9 @@ def _cmd_schema(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from wagerflow.connectors import clickhouse
+    from wagerflow.connectors import clickhouse_client
 
-    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    client = clickhouse_client.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
         result = client.query(args.query)
         for row in result.result_rows:
@@ -283,14 +283,14 @@ def _cmd_sql(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     from wagerflow.analytics import reconcile as rec
     from wagerflow.commands.analytics import pseudonymizer
-    from wagerflow.connectors import clickhouse
+    from wagerflow.connectors import clickhouse_client
 
     start, end = rec.parse_time(args.start), rec.parse_time(args.end)
     if end <= start:
         msg = f"--to ({args.end}) must be after --from ({args.start})"
         raise rec.ReportError(msg)
     report = rec.read_report(args.report, pseudonymizer(settings), settings.tenant)
-    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    client = clickhouse_client.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
         named = sorted({r.round_id for r in report})
         ours = rec.load_ours(client, settings.tenant, args.provider, start, end, named)
@@ -310,9 +310,9 @@ def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     from wagerflow.analytics import audit
-    from wagerflow.connectors import clickhouse
+    from wagerflow.connectors import clickhouse_client
 
-    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    client = clickhouse_client.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
         records = audit.trail(
             client, settings.tenant, round_id=args.round, session_id=args.session, bet_id=args.bet

@@ -3,7 +3,7 @@
 ``analytics_rows(record, pseudo)`` maps one record of the pipeline (a normalized event, a risk
 record, a bet settlement or round summary, a DLQ entry) to the rows it adds, each row a tuple in
 the column order of ``TABLES[table].columns``; ``keyed_rows`` gives the same as Bytewax items
-for ``connectors.clickhouse.AnalyticsSink``. Pure: the same record always gives the same rows,
+for ``connectors.clickhouse_sink.AnalyticsSink``. Pure: the same record always gives the same rows,
 so a replayed record replaces its first copy (the tables are ReplacingMergeTree keyed by
 ``TABLES[table].key``, see ``sql/0002_analytics_tables.sql``).
 
@@ -50,7 +50,6 @@ from typing import Any, cast, get_args
 import msgspec
 
 from wagerflow.analytics.pseudonym import Pseudonymizer, pseudonymize_event
-from wagerflow.connectors.clickhouse import Row, TableSpec
 from wagerflow.pipeline.outputs import EVENT_COLUMNS, EVENT_KEY_COLUMNS, event_row
 from wagerflow.schemas.dlq import DlqEntry
 from wagerflow.schemas.events import (
@@ -82,6 +81,7 @@ from wagerflow.schemas.risk import (
     RoundExposure,
 )
 from wagerflow.schemas.settlement import BetSettlement, RoundSummary
+from wagerflow.schemas.tables import Row, TableSpec
 
 AnalyticsRecord = NormalizedEvent | RiskRecord | BetSettlement | RoundSummary | DlqEntry
 TableRow = tuple[str, Row]

@@ -17,17 +17,20 @@ from pathlib import Path
 
 from wagerflow.commands.run import run_files
 from wagerflow.config import Settings
-from wagerflow.connectors import clickhouse
+from wagerflow.connectors import clickhouse_client
 from wagerflow.connectors.redis_exposure import ranking_key
 from wagerflow.connectors.redis_store import connect as redis_connect
 from wagerflow.connectors.redis_store import market_key
 from wagerflow.devenv import process
 from wagerflow.devenv import redis as dev_redis
 from wagerflow.samples import betfair as betfair_samples
-from wagerflow.samples import bridge as bridge_samples
+from wagerflow.samples import evolution as evolution_samples
+from wagerflow.samples import generic as generic_samples
+from wagerflow.samples import hub88 as hub88_samples
+from wagerflow.samples import live as live_samples
+from wagerflow.samples import pragmatic as pragmatic_samples
 from wagerflow.samples import recordings
 from wagerflow.samples import uof as uof_samples
-from wagerflow.samples import wallet as wallet_samples
 from wagerflow.schemas.state import STATE_DECODER
 
 
@@ -88,11 +91,11 @@ def demo_feeds(feed_dir: Path, use_recordings: bool) -> tuple[list[tuple[str, Pa
         feeds.append(("uof", _write(feed_dir / "uof.xml.lines", uof_samples.uof_lines(7, 3))))
         kinds.append("a generated UOF feed")
     generated = {
-        "generic": bridge_samples.generic_lines(7, 5),
-        "live": bridge_samples.live_lines(7, 10),
-        "hub88": wallet_samples.hub88_lines(7, 20),
-        "evolution": wallet_samples.evolution_lines(7, 20),
-        "pragmatic": wallet_samples.pragmatic_lines(7, 20),
+        "generic": generic_samples.generic_lines(7, 5),
+        "live": live_samples.live_lines(7, 10),
+        "hub88": hub88_samples.hub88_lines(7, 20),
+        "evolution": evolution_samples.evolution_lines(7, 20),
+        "pragmatic": pragmatic_samples.pragmatic_lines(7, 20),
     }
     for provider, lines in generated.items():
         feeds.append((provider, _write(feed_dir / f"{provider}.lines", lines)))
@@ -136,7 +139,7 @@ def _summarize(
     started: float,
     redis_note: str,
 ) -> DemoSummary:
-    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    client = clickhouse_client.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
         tenant = {"tenant": settings.tenant}
         markets, statuses, odds = client.query(

@@ -14,7 +14,7 @@ from bytewax.testing import run_main
 from wagerflow.adapters.registry import PROVIDERS
 from wagerflow.commands import analytics
 from wagerflow.config import Settings
-from wagerflow.connectors import clickhouse
+from wagerflow.connectors import clickhouse_client, clickhouse_migrations
 from wagerflow.connectors.file_source import FileSource
 from wagerflow.connectors.jsonl_sink import JsonlSink
 from wagerflow.connectors.kafka_admin import ensure_topics
@@ -37,9 +37,9 @@ DEFAULT_RECOVERY_PARTITIONS = 4
 
 def prepare_clickhouse(settings: Settings) -> list[str]:
     """Check ClickHouse answers and apply pending migrations; return those applied."""
-    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    client = clickhouse_client.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
-        return clickhouse.migrate(client)
+        return clickhouse_migrations.migrate(client)
     finally:
         client.close()
 

@@ -5,39 +5,14 @@ from __future__ import annotations
 from wagerflow.schemas.records import OutRecord
 from wagerflow.schemas.risk import (
     RISK_ENCODER,
-    EventExposure,
     LimitBreach,
-    LineExposure,
     MarketResume,
     MarketSuspend,
-    PlayerExposure,
     RiskRecord,
-    RoundExposure,
+    record_key,
 )
 from wagerflow.schemas.settlement import SETTLEMENT_ENCODER, BetSettlement, RoundSummary, Settlement
 from wagerflow.topics import EXPOSURE, LIMIT_BREACH, MARKET_CONTROL, SETTLEMENTS, Topics
-
-
-def record_key(record: RiskRecord) -> str:
-    """The compaction key of an exposure (the latest per key is the state), or the ordering
-    key of a command or breach."""
-    t = record.tenant_id
-    if isinstance(record, LineExposure):
-        return f"{t}:line:{record.event_id}:{record.line_id}:{record.book}:{record.currency}"
-    if isinstance(record, EventExposure):
-        return f"{t}:event:{record.event_id}:{record.book}:{record.currency}"
-    if isinstance(record, PlayerExposure):
-        return (
-            f"{t}:player:{record.player_id}:{record.event_id}:{record.line_id}:"
-            f"{record.selection_id}:{record.currency}"
-        )
-    if isinstance(record, RoundExposure):
-        return f"{t}:round:{record.provider_id}:{record.round_id}:{record.currency}"
-    if isinstance(record, LimitBreach):
-        return f"{t}:bet:{record.bet_id}"
-    if record.provider_id is not None:  # a provider-wide command
-        return f"{t}:provider:{record.provider_id}/{record.producer}"
-    return f"{t}:market:{record.event_id}:{record.line_id or '*'}"
 
 
 def risk_record(record: RiskRecord | Settlement | BetSettlement, topics: Topics) -> OutRecord:

@@ -30,7 +30,7 @@ Inputs (only events of category ``live``; everything else is ignored):
 
 Bet spots. Each selection is one spot: ``market_id`` the bet type, ``selection_id`` its value.
 ``stake`` is the bet's whole stake, debited once (as in
-``wagerflow.samples.bridge.live_lines``: one DEBIT
+``wagerflow.samples.live.live_lines``: one DEBIT
 of ``stake`` per bet, payout = stake x the multiple of its spot), so a bet of n spots puts
 ``stake // n`` on each spot, the first ``stake % n`` spots (in listed order) one minor unit
 more; each spot then wins, pushes or loses on its own. Every sample bet has one spot, which

@@ -1,14 +1,14 @@
 """Generated bets on exchange markets, placed at the prices of a Betfair stream.
 
 ``exchange_bets(lines, seed, count)`` reads a Betfair stream (a recording from ../shared/data or
-``wagerflow.samples.market_lines``) through the Betfair adapter and returns ``count`` generic-feed
-``BetPlaced`` messages (``schemas.generic``), one JSON line each, in time order: each bet backs a
-runner at its best back price while its market is OPEN (before the stream's first SUSPENDED or
-CLOSED status), one millisecond after that price was published. Runners and moments are drawn
-weighted by the size available at the price (the traded volume's proxy in the stream), so busy
-prices get more bets. The bet's event is the market definition's event id (the market id when
-the stream names none) and its line the market id, as the Betfair adapter's results name them.
-Deterministic for a seed; stakes are GBP, as the recordings' currency.
+``wagerflow.samples.betfair.market_lines``) through the Betfair adapter and returns ``count``
+generic-feed ``BetPlaced`` messages (``schemas.generic``), one JSON line each, in time order:
+each bet backs a runner at its best back price while its market is OPEN (before the stream's
+first SUSPENDED or CLOSED status), one millisecond after that price was published. Runners and
+moments are drawn weighted by the size available at the price (the traded volume's proxy in the
+stream), so busy prices get more bets. The bet's event is the market definition's event id (the
+market id when the stream names none) and its line the market id, as the Betfair adapter's
+results name them. Deterministic for a seed; stakes are GBP, as the recordings' currency.
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""ClickHouse through clickhouse-connect: one code path for the embedded engine (``chdb://PATH``)
-and a server (``http(s)://HOST:PORT``).
-
-The embedded engine lives inside the process and locks its directory: one process at a time,
-one directory per process (a process may switch directories only once every client on the
-previous one is closed). Multi-process runs need a server DSN.
+"""Inserting rows into ClickHouse tables: blocks, retries, back-pressure (``TableWriter``).
 
 Inserts are idempotent: each block carries an ``insert_deduplication_token`` derived from the
 identities of its rows, so a replayed identical block (a retry after an ambiguous error, or a
@@ -12,17 +7,13 @@ re-run that cut the same rows) is dropped by the server, in the table and, with
 tokens of their last inserts (``non_replicated_deduplication_window`` in the DDL). Tables are
 ``ReplacingMergeTree`` keyed by the row's identity, so a replay cut into different blocks still
 collapses to one row (read with ``FINAL``); the views in ``sql/0003`` stay exact under it.
-``async_insert`` is off: the sink itself batches, and a synchronous insert is what makes a flushed
-epoch durable.
+``async_insert`` is off: the writer itself batches, and a synchronous insert is what makes a
+flushed epoch durable.
 
-``AnalyticsSink`` writes ``(table, row)`` items to many tables: buffered per table, inserted
-about once a second per table (``flush_interval_s``) or every ``max_rows`` rows, and at
-``close()``. At ``snapshot()`` (the end of an epoch) it inserts only what is due and returns
-the rows not yet acknowledged as its recovery state: a restart re-buffers them, so a short
-epoch costs no insert on the dataflow's path, and a crash loses nothing (the rows are
-idempotent: re-inserting one that was stored changes nothing). A ClickHouse error is retried with
-exponential backoff while rows keep being buffered; once ``max_buffered_rows`` are waiting (and
-at every snapshot) the sink blocks until the inserts succeed, which stops the dataflow:
+Rows are buffered per table and inserted about once a second per table (``flush_interval_s``)
+or every ``max_rows`` rows. A ClickHouse error is retried with exponential backoff while rows
+keep being buffered; once ``max_buffered_rows`` are waiting (and at ``flush_all``, as at
+``close``) the writer blocks until the inserts succeed, which stops the dataflow:
 back-pressure, never a dropped row. A sealed block keeps its rows and token across retries, so
 an insert that failed after the server stored it is not stored twice. Errors that no retry can
 fix (an unknown table or column, a value of the wrong type) raise at once: the flow stops, and
@@ -37,13 +28,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from operator import itemgetter
 from typing import Any, Protocol
 
-import clickhouse_connect
-from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
-from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import (
     ClickHouseError,
     DataError,
@@ -52,83 +39,11 @@ from clickhouse_connect.driver.exceptions import (
     ProgrammingError,
 )
 
-from wagerflow.errors import ConfigError, ServiceUnavailable
+from wagerflow.connectors.clickhouse_client import INSERT_SETTINGS
+from wagerflow.errors import ServiceUnavailable
+from wagerflow.schemas.tables import Row, TableSpec
 
 log = logging.getLogger(__name__)
-
-_HINT = (
-    "use the embedded engine (WAGERFLOW_CLICKHOUSE_DSN=chdb://PATH, the default) or point it at "
-    "a running server"
-)
-INSERT_SETTINGS: dict[str, Any] = {
-    "async_insert": 0,
-    "insert_deduplicate": 1,
-    "deduplicate_blocks_in_dependent_materialized_views": 1,
-}
-"""Set on every insert: synchronous (durable when it returns), deduplicated by block token, in
-the table and in the materialized views that read it."""
-
-Row = Sequence[Any]
-
-
-def connect(dsn: str, database: str) -> Client:
-    """A client on ``database`` (created when absent); ``ServiceUnavailable`` if unreachable."""
-    if not database.replace("_", "").isalnum():
-        msg = f"ClickHouse database name must be letters, digits and '_'; got {database!r}"
-        raise ConfigError(msg)
-    try:
-        admin = clickhouse_connect.get_client(dsn=dsn)
-        try:
-            admin.command(f"CREATE DATABASE IF NOT EXISTS {database}")
-        finally:
-            admin.close()
-        client = clickhouse_connect.get_client(dsn=dsn, database=database)
-    except ClickHouseError as exc:
-        raise ServiceUnavailable("ClickHouse", dsn, f"{_HINT} ({exc})") from exc
-    return client
-
-
-def _statements(sql: str) -> list[str]:
-    lines = [ln for ln in sql.splitlines() if not ln.lstrip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """``(version, name, sql)`` of every migration shipped in ``sql/``, in order."""
-    found = []
-    for entry in resources.files("wagerflow.sql").iterdir():
-        if entry.name.endswith(".sql"):
-            version = int(entry.name.split("_", 1)[0])
-            found.append((version, entry.name, entry.read_text()))
-    return sorted(found)
-
-
-def migrate(client: Client) -> list[str]:
-    """Apply the migrations not applied yet; return their names. Idempotent: the applied
-    versions are recorded in ``schema_migrations``, and every statement is itself idempotent
-    (``IF NOT EXISTS``, ``OR REPLACE``), so a migration interrupted half-way is re-run whole."""
-    client.command(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, "
-        "applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
-        "ENGINE = ReplacingMergeTree ORDER BY version"
-    )
-    applied = {
-        r[0] for r in client.query("SELECT version FROM schema_migrations FINAL").result_rows
-    }
-    done = []
-    for version, name, sql in migrations():
-        if version in applied:
-            continue
-        for statement in _statements(sql):
-            client.command(statement)
-        client.insert(
-            "schema_migrations",
-            [[version, name]],
-            column_names=["version", "name"],
-            settings=INSERT_SETTINGS,
-        )
-        done.append(name)
-    return done
 
 
 def dedup_token(table: str, rows: Sequence[Row], key_columns: Sequence[int]) -> str:
@@ -144,25 +59,6 @@ def dedup_token(table: str, rows: Sequence[Row], key_columns: Sequence[int]) -> 
     if parts:  # row keys joined by 0x1f, each row ended by 0x1e: one update, same digest
         digest.update(("\x1e".join(parts) + "\x1e").encode())
     return digest.hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class TableSpec:
-    """A table the sink writes: its insert columns (the order of a row) and the columns that
-    identify a row (its ReplacingMergeTree identity, and what a block's token is made of)."""
-
-    columns: tuple[str, ...]
-    key: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        missing = [k for k in self.key if k not in self.columns]
-        if missing or not self.key:
-            msg = f"key columns {list(self.key)} must be a non-empty subset of the columns"
-            raise ValueError(msg)
-
-    @property
-    def key_indexes(self) -> list[int]:
-        return [self.columns.index(k) for k in self.key]
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,91 +301,3 @@ class TableWriter:
             delay,
             self._buffered,
         )
-
-
-Pending = dict[str, list[Row]]
-
-
-class _AnalyticsPartition(StatefulSinkPartition[tuple[str, Row], Pending | None]):
-    def __init__(self, writer: TableWriter, resume: Pending | None) -> None:
-        self.writer = writer
-        for table, rows in (resume or {}).items():
-            writer.add(table, rows)
-
-    def write_batch(self, values: list[tuple[str, Row]]) -> None:
-        by_table: dict[str, list[Row]] = {}
-        for table, row in values:
-            by_table.setdefault(table, []).append(row)
-        for table, rows in by_table.items():
-            self.writer.add(table, rows)
-        if not values:
-            self.writer.flush_due()
-
-    def snapshot(self) -> Pending | None:
-        self.writer.flush_due()
-        return self.writer.pending() or None
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-def _redacted(dsn: str) -> str:
-    """The DSN without credentials, for messages."""
-    scheme, sep, rest = dsn.partition("://")
-    return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else dsn
-
-
-class AnalyticsSink(FixedPartitionedSink[tuple[str, Row], Pending | None]):
-    """Writes rows to many tables. Items: ``(key, (table, row))``, ``row`` in the column order
-    of ``tables[table]`` (``wagerflow.analytics.rows`` builds them: ``keyed_rows``). One
-    partition, so one writer and one connection (the embedded engine allows no more).
-
-    ``max_rows``: rows per insert at most; ``flush_interval_s``: how long a row may wait before
-    its table is inserted; ``max_buffered_rows``: rows waiting (over all tables) before the sink
-    blocks the dataflow; ``backoff``: the retry schedule. ``connect``: how to get a client
-    (default: ``connect(dsn, database)``; tests pass failing clients)."""
-
-    def __init__(
-        self,
-        dsn: str,
-        database: str,
-        tables: Mapping[str, TableSpec],
-        *,
-        max_rows: int = 20_000,
-        flush_interval_s: float = 1.0,
-        max_buffered_rows: int = 200_000,
-        backoff: Backoff | None = None,
-        connect: Callable[[], Inserter] | None = None,
-    ) -> None:
-        self._dsn = dsn
-        self._database = database
-        self._tables = dict(tables)
-        self._max_rows = max_rows
-        self._interval = flush_interval_s
-        self._max_buffered = max_buffered_rows
-        self._backoff = backoff
-        self._connect = connect
-
-    def writer(self) -> TableWriter:
-        """A writer with this sink's configuration (what each partition uses)."""
-        dsn, database = self._dsn, self._database
-        return TableWriter(
-            self._connect or (lambda: connect(dsn, database)),
-            self._tables,
-            max_rows=self._max_rows,
-            flush_interval_s=self._interval,
-            max_buffered_rows=self._max_buffered,
-            backoff=self._backoff,
-            address=_redacted(dsn),
-        )
-
-    def list_parts(self) -> list[str]:
-        return ["clickhouse-analytics"]
-
-    def part_fn(self, item_key: str) -> int:
-        return 0
-
-    def build_part(
-        self, step_id: str, for_part: str, resume_state: Pending | None
-    ) -> _AnalyticsPartition:
-        return _AnalyticsPartition(self.writer(), resume_state)
