@@ -101,6 +101,10 @@ class MarketStatusChanged(_Event, tag="market.status", frozen=True, kw_only=True
     previous_status: str | None
     number_of_winners: int | None = None
     """How many selections can win together (Betfair ``numberOfWinners``); None: one."""
+    sport_id: str | None = None
+    """The event's sport as the feed names it (Betfair ``eventTypeId``), when it says."""
+    competition_id: str | None = None
+    """The event's competition (Betfair ``competitionId``), when the feed says."""
 
 
 class BettingStopped(_Event, tag="market.bet_stop", frozen=True, kw_only=True):
@@ -128,6 +132,8 @@ class EventChanged(_Event, tag="event.lifecycle", frozen=True, kw_only=True):
     name: str | None = None
     start_time_ms: int | None = None
     detail: str | None = None
+    sport_id: str | None = None
+    competition_id: str | None = None
 
 
 LifecycleEvent = EventChanged
