@@ -8,7 +8,7 @@ Source (the provider's public documentation, paraphrased; consulted for these ru
   own document was not reachable; its status codes as implemented by public operator integrations
   are BET_DOES_NOT_EXIST (credit or cancel without its debit), BET_ALREADY_SETTLED (credit or
   cancel of a bet already credited or cancelled), BET_ALREADY_EXIST (repeated debit). The rules
-  above follow those; where they are silent the safe choice is made.
+  in ``wallet`` follow those; where they are silent the safe choice is made.
 """
 
 from __future__ import annotations

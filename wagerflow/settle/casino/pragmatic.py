@@ -1,13 +1,12 @@
 """Pragmatic Play seamless-wallet settlement: a bet's ``reference`` pairs it (a refund names it
-as ``reference_id``), but a result names only the round (shared rules in
-``wagerflow.settle.casino.wallet``):
+as ``reference_id``); the shared rules are in ``wagerflow.settle.casino.wallet``.
 
-- Pragmatic: a result names the round, not the bet. It pays the round's first bet (in arrival
-  order) that is not refunded, so a round's payouts sum correctly even when it holds several bets
-  (their split between the bets is then the provider's sum on the first bet). ``endRound`` closes
-  the round: every bet of it still without a result is settled LOSE with payout 0 at the
-  endRound's time, and so is a bet of the round arriving later. Bonus, jackpot and promo wins and
-  adjustments are not bet settlements and are ignored here.
+A result names the round, not the bet. It pays the round's first bet (in arrival order) that is
+not refunded, so a round's payouts sum correctly even when it holds several bets (their split
+between the bets is then the provider's sum on the first bet). ``endRound`` closes the round:
+every bet of it still without a result is settled LOSE with payout 0 at the endRound's time, and
+so is a bet of the round arriving later. Bonus, jackpot and promo wins and adjustments are not
+bet settlements and are ignored here.
 
 Source (the provider's public documentation, paraphrased; consulted for these rules):
 

@@ -5,14 +5,14 @@ pairing key and its own rules.
 Pairing key (the settled bet's ``bet_id``): Hub88 a bet's ``transaction_uuid`` (its
 ``transaction_id``; a win and a rollback name it as ``reference_id``); Evolution ``refId`` (the
 ``reference_id`` of debit, credit and cancel); Pragmatic a bet's ``reference`` (a refund names it
-as ``reference_id``; a result names only the round, below). ``round_id`` is the callback's round,
-or the pairing key when it has none; ``category`` the adapter's (Hub88 and Pragmatic ``slot``,
-Evolution ``live``).
+as ``reference_id``; a result names only the round: ``pragmatic``). ``round_id`` is the
+callback's round, or the pairing key when it has none; ``category`` the adapter's (Hub88 and
+Pragmatic ``slot``, Evolution ``live``).
 
 - BET (debit) opens the bet: stake = amount. Open bets emit nothing. A second BET with the same
   key is a duplicate (Evolution: BET_ALREADY_EXIST) and ignored.
 - WIN (credit) settles it: payout = the sum of its distinct wins (by ``transaction_id``; a
-  resent win changes nothing), labelled as above. Evolution pairs one credit with one debit: a
+  resent win changes nothing), labelled as in ``core``. Evolution pairs one credit with one debit: a
   second credit with another id is refused (BET_ALREADY_SETTLED) and ignored. Hub88 and Pragmatic
   wins add up.
 - ROLLBACK (Hub88), cancel (Evolution), REFUND (Pragmatic) voids the bet: VOID, payout = stake
