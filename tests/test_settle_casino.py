@@ -37,7 +37,8 @@ from wagerflow.schemas.events import (
     WalletTransaction,
 )
 from wagerflow.schemas.settlement import BetSettlement
-from wagerflow.settle.casino import CasinoSettleConfig, CasinoSettlement, payout_outcome
+from wagerflow.settle.casino.core import CasinoSettleConfig, payout_outcome
+from wagerflow.settle.casino.settlement import CasinoSettlement
 
 T = 1_768_050_000_000
 TENANT = "tenant-1"

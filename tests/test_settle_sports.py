@@ -45,7 +45,8 @@ from wagerflow.schemas.events import (
 )
 from wagerflow.schemas.settlement import BetSettlement
 from wagerflow.settle import payout
-from wagerflow.settle.sports import ODDS_HISTORY, SportsSettleConfig, SportsSettlement
+from wagerflow.settle.sports.odds import ODDS_HISTORY
+from wagerflow.settle.sports.settlement import SportsSettleConfig, SportsSettlement
 
 T = "t1"
 _serial = itertools.count()

@@ -57,23 +57,30 @@ LOSE, a selection both winner and voided, a time outside 1970..9999 -> INVALID_V
 Dispatch: the message is decoded by the tagged union ``schemas.generic.GENERIC_DECODER``;
 ``HANDLERS`` maps each decoded struct type to the function that normalizes it.
 
-The helpers under "shared" (``Refused``, ``decode_tagged``, ``event_time_ms``, ``minor_units``,
-``decimal_odds``, ``CommonFields``/``common_fields``, ``Context``, ``EntityEvent``) are used by
-the live-casino adapter too; they would sit better in a module of their own next to ``base``.
+The helpers it shares with the live-casino adapter (``Refused``, ``decode_tagged``,
+``event_time_ms``, ``minor_units``, ``decimal_odds``, ``CommonFields``/``common_fields``,
+``MessageContext``, ``EntityEvent``) are in ``wagerflow.adapters.fields``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from functools import partial
-from typing import Any, NamedTuple, TypedDict, TypeVar
+from typing import Any
 
-import msgspec
-
-from wagerflow.adapters.base import PendingEvent, RawMeta, parse_time_ms, received_ms
+from wagerflow.adapters.base import PendingEvent, RawMeta
+from wagerflow.adapters.fields import (
+    CommonFields,
+    EntityEvent,
+    MessageContext,
+    Refused,
+    common_fields,
+    decimal_odds,
+    decode_tagged,
+    event_time_ms,
+    minor_units,
+)
 from wagerflow.adapters.rejection import Rejection
-from wagerflow.money import ODDS_SCALE, InexactAmount, exact_minor, odds_to_scaled
 from wagerflow.schemas import generic as wire
 from wagerflow.schemas.dlq import Reason
 from wagerflow.schemas.events import (
@@ -84,185 +91,17 @@ from wagerflow.schemas.events import (
     EventChanged,
     EventResult,
     LineOddsChanged,
-    NormalizedEvent,
     OutcomeOdds,
     Payout,
     RoundChange,
     RoundChanged,
     RoundResult,
-    SourceRef,
     SpinRequested,
     SpinResult,
 )
 
 PROVIDER = "generic"
 MESSAGE_TYPES = wire.MESSAGE_TYPES
-
-# --- shared with the live-casino adapter ------------------------------------------------------
-
-MAX_AMOUNT_DIGITS = 15
-"""Amounts are below 10^15 major units, so a minor-unit count always fits a signed int64."""
-MAX_AMOUNT_DECIMALS = 18
-"""No amount is written with more decimals than this (the currency's check is stricter)."""
-MAX_AMOUNT_SIGNIFICANT = 28
-"""No amount is written with more significant digits than this (the default precision)."""
-MIN_SCALED_ODDS = ODDS_SCALE
-MAX_SCALED_ODDS = 1_000_000 * ODDS_SCALE
-MAX_ODDS_DIGITS = 7
-"""Odds of 10^7 or more are refused before they are scaled."""
-MAX_TIME_MS = 253_402_300_799_999
-"""9999-12-31T23:59:59.999Z: times are epoch ms in 1970..9999."""
-
-T = TypeVar("T")
-
-
-class Refused(Exception):
-    """A decoded message that must be rejected; the adapters turn it into its ``Rejection``.
-
-    Raised by the shared helpers and caught by ``decode``; it never leaves an adapter.
-    """
-
-    def __init__(self, reason: Reason, detail: str) -> None:
-        super().__init__(detail)
-        self.rejection = Rejection(reason, detail)
-
-
-def _classify(raw: bytes, exc: msgspec.ValidationError, types: frozenset[str]) -> Rejection:
-    """Why a tagged-union decoder refused ``raw``: msgspec may refuse a value (an unknown tag,
-    a wrong type) before it reaches a syntax error further on, so the whole text is checked."""
-    try:
-        doc = msgspec.json.decode(raw)
-    except msgspec.ValidationError:  # valid JSON holding a number out of msgspec's range
-        doc = None
-    except msgspec.DecodeError as syntax:
-        return Rejection(Reason.MALFORMED, str(syntax))
-    except UnicodeDecodeError as encoding:
-        return Rejection(Reason.MALFORMED, f"not UTF-8: {encoding}")
-    except RecursionError:
-        return Rejection(Reason.MALFORMED, "JSON is nested too deeply")
-    tag = doc.get("type") if isinstance(doc, dict) else None
-    if isinstance(tag, str) and tag not in types:
-        return Rejection(Reason.UNSUPPORTED_MESSAGE, f"message type {tag!r} is not handled")
-    return Rejection(Reason.SCHEMA_MISMATCH, str(exc))
-
-
-def decode_tagged(
-    decoder: msgspec.json.Decoder[T], raw: bytes, types: frozenset[str]
-) -> T | Rejection:
-    """One JSON message decoded by a tagged-union ``decoder`` whose tags are ``types``.
-
-    Rejects bytes that are not JSON, not UTF-8 or nested too deeply (MALFORMED), a ``type``
-    outside ``types`` (UNSUPPORTED_MESSAGE) and anything else the decoder refuses
-    (SCHEMA_MISMATCH, with msgspec's path-qualified detail). Never raises on bad input.
-    """
-    try:
-        return decoder.decode(raw)
-    except msgspec.ValidationError as exc:
-        return _classify(raw, exc, types)
-    except msgspec.DecodeError as exc:
-        return Rejection(Reason.MALFORMED, str(exc))
-    except UnicodeDecodeError as exc:
-        return Rejection(Reason.MALFORMED, f"not UTF-8: {exc}")
-    except RecursionError:
-        return Rejection(Reason.MALFORMED, "JSON is nested too deeply")
-
-
-def event_time_ms(value: int | str, field: str = "timestamp") -> int:
-    """Epoch ms from a message time (epoch ms or ISO-8601 with a zone); raises ``Refused``."""
-    if isinstance(value, str):
-        try:
-            ms = parse_time_ms(value)
-        except (ValueError, OverflowError) as exc:
-            msg = f"{field}: not epoch ms or ISO-8601 with a zone: {exc}"
-            raise Refused(Reason.SCHEMA_MISMATCH, msg) from exc
-    else:
-        ms = value
-    if not 0 <= ms <= MAX_TIME_MS:
-        raise Refused(Reason.INVALID_VALUE, f"{field}: {value!r} is not a time in 1970..9999")
-    return ms
-
-
-def _where(field: str, index: int | None) -> str:
-    return field if index is None else field.format(index)
-
-
-def minor_units(amount: Decimal, currency: str, field: str, index: int | None = None) -> int:
-    """An amount in major units -> exact minor units of ``currency``; raises ``Refused``.
-
-    Refused (INVALID_VALUE): negative, not finite, more digits than the currency's minor unit,
-    or out of range: 10^15 major units or more, written with more than 18 decimals or more than
-    28 significant digits (the default decimal precision, within which ``exact_minor``'s scaling
-    is exact). ``field`` names the amount in the detail; with ``index`` it is a template
-    (``"bets[{}].stake"``), formatted only when the amount is refused.
-    """
-    if amount.is_finite():
-        # from the digits, not arithmetic: abs() or scaleb() of 1E+999999999 overflows
-        _, digits, exponent = amount.as_tuple()
-        if not (
-            isinstance(exponent, int)
-            and len(digits) <= MAX_AMOUNT_SIGNIFICANT
-            and exponent >= -MAX_AMOUNT_DECIMALS
-            and exponent + len(digits) <= MAX_AMOUNT_DIGITS
-        ):
-            detail = f"{_where(field, index)}: {amount} is out of range"
-            raise Refused(Reason.INVALID_VALUE, detail)
-    try:
-        return exact_minor(amount, currency)
-    except InexactAmount as exc:
-        raise Refused(Reason.INVALID_VALUE, f"{_where(field, index)}: {exc}") from exc
-
-
-def decimal_odds(odds: Decimal, field: str, index: int | None = None) -> int:
-    """Decimal odds -> odds x 10,000 (``wagerflow.money.odds_to_scaled``, half-even beyond four
-    decimals), which must be in ``[10,000, 10,000,000,000]`` (odds 1 to 1,000,000); raises
-    ``Refused`` otherwise. ``field`` and ``index`` as in ``minor_units``."""
-    if odds.is_finite() and odds.adjusted() < MAX_ODDS_DIGITS:
-        scaled = odds_to_scaled(odds)
-        if MIN_SCALED_ODDS <= scaled <= MAX_SCALED_ODDS:
-            return scaled
-    detail = f"{_where(field, index)}: {odds} is not decimal odds in [1, 1000000]"
-    raise Refused(Reason.INVALID_VALUE, detail)
-
-
-class CommonFields(TypedDict):
-    """The fields every normalized event carries (``schemas.events._Event``)."""
-
-    tenant_id: str
-    provider_id: str
-    category: Category
-    event_time_ms: int
-    received_time_ms: int
-    dedup_key: str
-    source: SourceRef
-
-
-def common_fields(
-    meta: RawMeta, provider: str, category: Category, time_ms: int, key: str
-) -> CommonFields:
-    """The common fields; ``key`` is the dedup key without the ``{provider}:`` prefix."""
-    return {
-        "tenant_id": meta.tenant_id,
-        "provider_id": provider,
-        "category": category,
-        "event_time_ms": time_ms,
-        "received_time_ms": received_ms(meta, time_ms),
-        "dedup_key": f"{provider}:{key}",
-        "source": meta.source,
-    }
-
-
-class Context(NamedTuple):
-    """What a message handler needs besides the message: its meta and its time (epoch ms)."""
-
-    meta: RawMeta
-    time_ms: int
-
-
-EntityEvent = tuple[str, NormalizedEvent]
-"""A message's entity and its normalized event."""
-
-
-# --- the generic feed -------------------------------------------------------------------------
 
 
 def canonical_specifiers(specifiers: Mapping[str, str]) -> str | None:
@@ -294,11 +133,11 @@ def _outcomes(selections: list[wire.Selection]) -> list[OutcomeOdds]:
     return outcomes
 
 
-def _env(c: Context, category: Category, key: str) -> CommonFields:
+def _env(c: MessageContext, category: Category, key: str) -> CommonFields:
     return common_fields(c.meta, PROVIDER, category, c.time_ms, key)
 
 
-def _event_created(msg: wire.EventCreated, c: Context) -> EntityEvent:
+def _event_created(msg: wire.EventCreated, c: MessageContext) -> EntityEvent:
     start = event_time_ms(msg.start_time, "startTime")
     return f"{PROVIDER}:{msg.event_id}", EventChanged(
         **_env(c, "sport", f"eventCreated:{msg.event_id}"),
@@ -309,7 +148,7 @@ def _event_created(msg: wire.EventCreated, c: Context) -> EntityEvent:
     )
 
 
-def _event_suspended(msg: wire.EventSuspended, c: Context) -> EntityEvent:
+def _event_suspended(msg: wire.EventSuspended, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:{msg.event_id}", EventChanged(
         **_env(c, "sport", f"eventSuspended:{msg.event_id}:{c.time_ms}"),
         event_id=msg.event_id,
@@ -318,7 +157,7 @@ def _event_suspended(msg: wire.EventSuspended, c: Context) -> EntityEvent:
     )
 
 
-def _event_resumed(msg: wire.EventResumed, c: Context) -> EntityEvent:
+def _event_resumed(msg: wire.EventResumed, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:{msg.event_id}", EventChanged(
         **_env(c, "sport", f"eventResumed:{msg.event_id}:{c.time_ms}"),
         event_id=msg.event_id,
@@ -326,7 +165,7 @@ def _event_resumed(msg: wire.EventResumed, c: Context) -> EntityEvent:
     )
 
 
-def _event_finished(msg: wire.EventFinished, c: Context) -> EntityEvent:
+def _event_finished(msg: wire.EventFinished, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:{msg.event_id}", EventChanged(
         **_env(c, "sport", f"eventFinished:{msg.event_id}"),
         event_id=msg.event_id,
@@ -334,7 +173,7 @@ def _event_finished(msg: wire.EventFinished, c: Context) -> EntityEvent:
     )
 
 
-def _odds_changed(msg: wire.OddsChanged, c: Context) -> EntityEvent:
+def _odds_changed(msg: wire.OddsChanged, c: MessageContext) -> EntityEvent:
     line = line_id(msg.market_id, msg.specifiers)
     outcomes = _outcomes(msg.selections)
     return f"{PROVIDER}:{msg.event_id}:{line}", LineOddsChanged(
@@ -348,7 +187,7 @@ def _odds_changed(msg: wire.OddsChanged, c: Context) -> EntityEvent:
     )
 
 
-def _event_result(msg: wire.EventResult, c: Context) -> EntityEvent:
+def _event_result(msg: wire.EventResult, c: MessageContext) -> EntityEvent:
     if msg.specifiers:
         detail = "eventResult for a line with specifiers: EventResult cannot name a line"
         raise Refused(Reason.UNSUPPORTED_MESSAGE, detail)
@@ -364,7 +203,7 @@ def _event_result(msg: wire.EventResult, c: Context) -> EntityEvent:
     )
 
 
-def _bet_placed(msg: wire.BetPlaced, c: Context) -> EntityEvent:
+def _bet_placed(msg: wire.BetPlaced, c: MessageContext) -> EntityEvent:
     currency = msg.stake.currency
     stake = minor_units(msg.stake.amount, currency, "stake.amount")
     if stake == 0:
@@ -389,7 +228,7 @@ def _bet_placed(msg: wire.BetPlaced, c: Context) -> EntityEvent:
     )
 
 
-def _bet_settled(msg: wire.BetSettled, c: Context) -> EntityEvent:
+def _bet_settled(msg: wire.BetSettled, c: MessageContext) -> EntityEvent:
     payout = minor_units(msg.payout, msg.currency, "payout")
     if msg.outcome == "LOSE" and payout:
         raise Refused(Reason.INVALID_VALUE, "payout: a LOSE pays nothing")
@@ -402,7 +241,7 @@ def _bet_settled(msg: wire.BetSettled, c: Context) -> EntityEvent:
     )
 
 
-def _spin_requested(msg: wire.SpinRequested, c: Context) -> EntityEvent:
+def _spin_requested(msg: wire.SpinRequested, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:session:{msg.session_id}", SpinRequested(
         **_env(c, "slot", f"SpinRequested:{msg.session_id}:{msg.spin_id}"),
         session_id=msg.session_id,
@@ -413,7 +252,7 @@ def _spin_requested(msg: wire.SpinRequested, c: Context) -> EntityEvent:
     )
 
 
-def _spin_result(msg: wire.SpinResult, c: Context) -> EntityEvent:
+def _spin_result(msg: wire.SpinResult, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:session:{msg.session_id}", SpinResult(
         **_env(c, "slot", f"SpinResult:{msg.session_id}:{msg.spin_id}"),
         session_id=msg.session_id,
@@ -428,7 +267,7 @@ def _spin_result(msg: wire.SpinResult, c: Context) -> EntityEvent:
 
 def _round_changed(
     msg: wire.LiveRoundStart | wire.BettingOpen | wire.BettingClosed | wire.RoundAborted,
-    c: Context,
+    c: MessageContext,
     change: RoundChange,
 ) -> EntityEvent:
     tag = type(msg).__struct_config__.tag
@@ -442,7 +281,7 @@ def _round_changed(
     )
 
 
-def _round_result(msg: wire.RoundResult, c: Context) -> EntityEvent:
+def _round_result(msg: wire.RoundResult, c: MessageContext) -> EntityEvent:
     payouts = [
         Payout(
             bet_id=p.bet_id,
@@ -462,7 +301,7 @@ def _round_result(msg: wire.RoundResult, c: Context) -> EntityEvent:
     )
 
 
-HANDLERS: dict[type[wire.GenericMessage], Callable[[Any, Context], EntityEvent]] = {
+HANDLERS: dict[type[wire.GenericMessage], Callable[[Any, MessageContext], EntityEvent]] = {
     wire.EventCreated: _event_created,
     wire.EventSuspended: _event_suspended,
     wire.EventResumed: _event_resumed,
@@ -490,7 +329,7 @@ def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     if isinstance(msg, Rejection):
         return msg
     try:
-        entity, event = HANDLERS[type(msg)](msg, Context(meta, event_time_ms(msg.timestamp)))
+        entity, event = HANDLERS[type(msg)](msg, MessageContext(meta, event_time_ms(msg.timestamp)))
     except Refused as exc:
         return exc.rejection
     return [PendingEvent(entity, event, raw)]

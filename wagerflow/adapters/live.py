@@ -53,10 +53,10 @@ from decimal import Decimal
 from typing import Any
 
 from wagerflow.adapters.base import PendingEvent, RawMeta
-from wagerflow.adapters.generic import (
+from wagerflow.adapters.fields import (
     CommonFields,
-    Context,
     EntityEvent,
+    MessageContext,
     Refused,
     common_fields,
     decimal_odds,
@@ -137,11 +137,11 @@ def _limit(amount: Decimal | None, currency: str | None, field: str) -> int | No
     return minor_units(amount, currency, field)
 
 
-def _env(c: Context, key: str) -> CommonFields:
+def _env(c: MessageContext, key: str) -> CommonFields:
     return common_fields(c.meta, PROVIDER, "live", c.time_ms, key)
 
 
-def _bet_place(msg: wire.BetPlace, c: Context) -> EntityEvent:
+def _bet_place(msg: wire.BetPlace, c: MessageContext) -> EntityEvent:
     currency = msg.stake.currency
     stake = minor_units(msg.stake.amount, currency, "stake.amount")
     if stake == 0:
@@ -163,7 +163,7 @@ def _bet_place(msg: wire.BetPlace, c: Context) -> EntityEvent:
     )
 
 
-def _bet_accepted(msg: wire.BetAccepted, c: Context) -> EntityEvent:
+def _bet_accepted(msg: wire.BetAccepted, c: MessageContext) -> EntityEvent:
     bet_id = _bet_ref(msg.bet_id, msg.idempotency_key)
     odds = msg.accepted_odds
     return f"{PROVIDER}:bet:{bet_id}", BetDecided(
@@ -174,7 +174,7 @@ def _bet_accepted(msg: wire.BetAccepted, c: Context) -> EntityEvent:
     )
 
 
-def _bet_rejected(msg: wire.BetRejected, c: Context) -> EntityEvent:
+def _bet_rejected(msg: wire.BetRejected, c: MessageContext) -> EntityEvent:
     bet_id = _bet_ref(msg.bet_id, msg.idempotency_key)
     return f"{PROVIDER}:bet:{bet_id}", BetDecided(
         **_env(c, f"bet.rejected:{bet_id}"),
@@ -184,7 +184,7 @@ def _bet_rejected(msg: wire.BetRejected, c: Context) -> EntityEvent:
     )
 
 
-def _round_settle(msg: wire.RoundSettle, c: Context) -> EntityEvent:
+def _round_settle(msg: wire.RoundSettle, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:round:{msg.round_id}", RoundSettled(
         **_env(c, f"round.settle:{msg.round_id}"),
         round_id=msg.round_id,
@@ -196,7 +196,7 @@ def _round_settle(msg: wire.RoundSettle, c: Context) -> EntityEvent:
     )
 
 
-def _limits_update(msg: wire.LimitsUpdate, c: Context) -> EntityEvent:
+def _limits_update(msg: wire.LimitsUpdate, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:limits:{msg.profile}/{msg.scope}", LimitsUpdated(
         **_env(c, f"limits.update:{msg.profile}:{msg.scope}:{c.time_ms}"),
         profile=msg.profile,
@@ -208,7 +208,7 @@ def _limits_update(msg: wire.LimitsUpdate, c: Context) -> EntityEvent:
     )
 
 
-def _session_close(msg: wire.SessionClose, c: Context) -> EntityEvent:
+def _session_close(msg: wire.SessionClose, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:session:{msg.session_id}", SessionClosed(
         **_env(c, f"session.close:{msg.session_id}"),
         session_id=msg.session_id,
@@ -217,7 +217,7 @@ def _session_close(msg: wire.SessionClose, c: Context) -> EntityEvent:
     )
 
 
-def _provider_error(msg: wire.ProviderError, c: Context) -> EntityEvent:
+def _provider_error(msg: wire.ProviderError, c: MessageContext) -> EntityEvent:
     producer = msg.producer or PROVIDER
     code = str(msg.code)
     return f"{PROVIDER}:producer:{producer}", ProviderHealth(
@@ -228,7 +228,7 @@ def _provider_error(msg: wire.ProviderError, c: Context) -> EntityEvent:
     )
 
 
-HANDLERS: dict[type[wire.LiveMessage], Callable[[Any, Context], EntityEvent]] = {
+HANDLERS: dict[type[wire.LiveMessage], Callable[[Any, MessageContext], EntityEvent]] = {
     wire.BetPlace: _bet_place,
     wire.BetAccepted: _bet_accepted,
     wire.BetRejected: _bet_rejected,
@@ -247,7 +247,7 @@ def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     if isinstance(msg, Rejection):
         return msg
     try:
-        entity, event = HANDLERS[type(msg)](msg, Context(meta, event_time_ms(msg.timestamp)))
+        entity, event = HANDLERS[type(msg)](msg, MessageContext(meta, event_time_ms(msg.timestamp)))
     except Refused as exc:
         return exc.rejection
     return [PendingEvent(entity, event, raw, msg.nonce)]

@@ -46,9 +46,9 @@ from wagerflow.schemas.events import (
 )
 from wagerflow.schemas.risk import EventExposure, LineExposure, RiskRecord
 from wagerflow.schemas.settlement import BetSettlement, RoundSummary, Settlement
-from wagerflow.settle.casino import CasinoSettlement
+from wagerflow.settle.casino.settlement import CasinoSettlement
 from wagerflow.settle.publish import RoundTotals, settlement_messages
-from wagerflow.settle.sports import SportsSettlement
+from wagerflow.settle.sports.settlement import SportsSettlement
 from wagerflow.shard_key import shard_of
 
 LINE_RESULTS = (

@@ -1,0 +1,2 @@
+"""Sports settlement: ``settlement.SportsSettlement`` over its lines, odds, evaluation and
+versions (one module each)."""
