@@ -31,7 +31,7 @@ from wagerflow.schemas.risk import (
 )
 from wagerflow.schemas.settlement import BetSettlement
 
-FEED_ROWS = 30
+FEED_ROWS = 15
 _SETTLEMENT = msgspec.json.Decoder(BetSettlement)
 _GLOB = re.compile(r"([*?\[\]\\])")
 

@@ -27,7 +27,7 @@ def board(
 ) -> str:
     parts = []
     for name in SECTIONS:
-        wide = " wide" if name == "liabilities" else ""
+        wide = " wide" if name in ("liabilities", "suspensions") else ""
         parts.append(
             f'<section class="card{wide}"><h2>{TITLES[name]}</h2>'
             f'<div id="s-{name}" data-section="{name}">{html.get(name, "")}</div></section>'

@@ -165,7 +165,7 @@ def casino(snap: Snapshot, can_write: bool) -> str:
     tables: dict[str, list[Ranked]] = defaultdict(list)
     for r in snap.rounds:
         if isinstance(r.record, RoundExposure):
-            tables[r.record.table_id or r.record.game_id or "?"].append(r)
+            tables[r.record.table_id or r.record.game_id or "-"].append(r)
     rows = []
     for table, rounds in sorted(tables.items()):
         for r in rounds:

@@ -67,10 +67,14 @@ def _write(path: Path, lines: list[bytes]) -> Path:
     return path
 
 
-def demo_feeds(feed_dir: Path, use_recordings: bool) -> tuple[list[tuple[str, Path]], list[str]]:
+def demo_feeds(
+    feed_dir: Path, use_recordings: bool, open_book: bool = False
+) -> tuple[list[tuple[str, Path]], list[str]]:
     """``(provider, file)`` feeds to replay and a description of where they came from: the
     recordings where ``../shared/data`` has them, generated feeds in the same formats otherwise
-    (and for the providers no recording exists of)."""
+    (and for the providers no recording exists of). ``open_book`` stops the generated sports and
+    live-casino feeds at 3/5 of their time, so bets, rounds and suspensions are still open at the
+    end (what the board shows mid-day)."""
     feed_dir.mkdir(parents=True, exist_ok=True)
     feeds: list[tuple[str, Path]] = []
     kinds: list[str] = []
@@ -96,8 +100,12 @@ def demo_feeds(feed_dir: Path, use_recordings: bool) -> tuple[list[tuple[str, Pa
         "pragmatic": wallet_samples.pragmatic_lines(7, 20),
     }
     for provider, lines in generated.items():
+        if open_book and provider in ("generic", "live"):
+            lines = lines[: len(lines) * 3 // 5]
         feeds.append((provider, _write(feed_dir / f"{provider}.lines", lines)))
     kinds.append("generated generic, live-casino and wallet (Hub88, Evolution, Pragmatic) feeds")
+    if open_book:
+        kinds.append("the generic and live feeds cut at 3/5, so the book is still open")
     return feeds, kinds
 
 
@@ -114,7 +122,7 @@ def run_demo(
     demo_dir = settings.home / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
     out_dir = demo_dir / "topics"
-    feeds, kinds = demo_feeds(demo_dir / "feeds", use_recordings)
+    feeds, kinds = demo_feeds(demo_dir / "feeds", use_recordings, open_book=after is not None)
     say(f"replaying {'; '.join(kinds)}")
     dsn = os.environ.get("WAGERFLOW_CLICKHOUSE_DSN", f"chdb://{demo_dir / 'clickhouse'}")
     redis_paths = dev_redis.RedisPaths(demo_dir / "redis")
