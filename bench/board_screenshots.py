@@ -25,14 +25,15 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.browser import chrome
 from wagerflow.devenv.process import free_port
 
-TOKEN = "screenshot-token-0001"
+TOKEN = "screenshot-token-0001"  # noqa: S105 a throwaway demo token
 
 
 def _wait_up(url: str, proc: subprocess.Popen[str], timeout_s: float = 240) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the demo exited: {proc.stderr.read() if proc.stderr else ''}")
+            msg = f"the demo exited: {proc.stderr.read() if proc.stderr else ''}"
+            raise SystemExit(msg)
         try:
             urllib.request.urlopen(url + "healthz", timeout=2).close()  # noqa: S310 loopback
             return

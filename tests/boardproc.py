@@ -20,13 +20,15 @@ def wait_up(url: str, proc: subprocess.Popen[str], timeout_s: float = 240) -> No
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             err = proc.stderr.read() if proc.stderr else ""
-            raise AssertionError(f"the board exited with {proc.returncode}: {err}")
+            msg = f"the board exited with {proc.returncode}: {err}"
+            raise AssertionError(msg)
         try:
             urllib.request.urlopen(url + "healthz", timeout=2).close()
             return
         except OSError:
             time.sleep(0.5)
-    raise AssertionError(f"the board at {url} did not come up within {timeout_s}s")
+    msg = f"the board at {url} did not come up within {timeout_s}s"
+    raise AssertionError(msg)
 
 
 @dataclass
