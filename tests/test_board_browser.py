@@ -25,7 +25,7 @@ from wagerflow.connectors.redis_exposure import ranking_key
 from wagerflow.connectors.redis_suspensions import suspended_key
 from wagerflow.devenv.process import free_port
 from wagerflow.devenv.services import DevServices
-from wagerflow.schemas.risk import RISK_DECODER
+from wagerflow.schemas.risk import RISK_DECODER, MarketSuspend
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.slow]
 
@@ -78,7 +78,11 @@ def test_the_board_over_the_demo_shows_the_top_liabilities_of_redis(
         r = redis.Redis.from_url(f"redis://127.0.0.1:{redis_port}/0")
         ranked = r.zrevrange(ranking_key("default"), 0, 199, withscores=True)
         expected = [(k.decode(), int(s)) for k, s in ranked if b":line:" in k][:20]
-        held = {RISK_DECODER.decode(v).command_id for v in r.hvals(suspended_key("default"))}
+        held = {
+            c.command_id
+            for c in map(RISK_DECODER.decode, r.hvals(suspended_key("default")))
+            if isinstance(c, MarketSuspend)
+        }
         r.close()
         assert expected, "the demo's book should be open"
 
