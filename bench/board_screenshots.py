@@ -50,10 +50,12 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}/"
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_URL", "WAGERFLOW_"))}
-        env.update(WAGERFLOW_HOME=home, WAGERFLOW_BOARD_TOKEN=TOKEN)
+        # a relative home, so no machine path shows in the pictures
+        env.update(WAGERFLOW_HOME=".wagerflow", WAGERFLOW_BOARD_TOKEN=TOKEN)
         proc = subprocess.Popen(
             [sys.executable, "-m", "wagerflow.cli", "demo", "--board", "--port", str(port)],
             env=env,
+            cwd=home,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

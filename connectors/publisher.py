@@ -51,8 +51,8 @@ class KafkaPublisher:
 
 
 class FilePublisher:
-    def __init__(self, directory: Path) -> None:
-        self.where = f"files in {directory}"
+    def __init__(self, directory: Path, label: str | None = None) -> None:
+        self.where = label or f"files in {directory}"
         self._dir = directory
         self._lock = threading.Lock()
 

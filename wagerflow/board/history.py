@@ -17,8 +17,8 @@ from wagerflow.connectors import clickhouse
 from wagerflow.errors import WagerflowError
 
 SUSPENSIONS_BY_RULE = (
-    "SELECT rule, countIf(action = 'market.suspend') AS suspends, "
-    "countIf(action = 'market.resume') AS resumes, max(as_of) AS last "
+    "SELECT rule, countIf(action = 'SUSPEND') AS suspends, "
+    "countIf(action = 'RESUME') AS resumes, max(as_of) AS last "
     "FROM suspensions FINAL WHERE tenant_id = {tenant:String} GROUP BY rule ORDER BY suspends DESC"
 )
 GGR = (

@@ -35,7 +35,7 @@ def board_config(
     control = None
     if token is not None:
         publisher: Publisher = (
-            FilePublisher(control_dir)
+            FilePublisher(control_dir, "the demo's topic files (no broker) and Redis")
             if control_dir is not None
             else KafkaPublisher(settings.kafka_bootstrap)
         )

@@ -63,7 +63,7 @@ def manual_command(
         event_id=event_id,
         line_id=line_id or None,
         rule="MANUAL",
-        reason=reason or f"manual {action} by {trader}",
+        reason=reason or f"manual {action}",
         values={},
         trader=trader,
     )
