@@ -2,8 +2,9 @@
 
 Layout:
 - one hash per exposure key, ``wf:exposure:{<tenant>:<event or round>}:<rest of the key>``, with
-  fields ``version`` and ``state`` (the record's JSON); the braces hash-tag every key of one event
-  or round to one Redis Cluster slot;
+  fields ``version`` and ``state`` (the record's JSON): lines, events, rounds and per-player
+  positions (``…:player:<player>:<event>:<line>:<selection>:<currency>``); the braces hash-tag
+  every key of one event or round to one Redis Cluster slot;
 - one sorted set per tenant, ``wf:liability:{<tenant>}``, of line and round keys scored by their
   worst case: what a dashboard reads for "largest liabilities"; beside it the hash
   ``wf:liability-version:{<tenant>}`` holds the version each member was ranked at, so the
@@ -25,12 +26,13 @@ from wagerflow.schemas.risk import (
     RISK_ENCODER,
     EventExposure,
     LineExposure,
+    PlayerExposure,
     RoundExposure,
     record_key,
 )
 
 DEFAULT_FINISHED_TTL_S = 7 * 24 * 3600
-Exposure = LineExposure | EventExposure | RoundExposure
+Exposure = LineExposure | EventExposure | PlayerExposure | RoundExposure
 RANK = """
 local current = redis.call('HGET', KEYS[2], ARGV[1])
 if current and tonumber(current) > tonumber(ARGV[2]) then
@@ -75,7 +77,7 @@ class _ExposurePartition(StatefulSinkPartition[Exposure, None]):
                 ttl = self._ttl if record.open_stake == 0 else 0
                 state = RISK_ENCODER.encode(record)
                 self._apply.queue(pipe, [key], [record.version, state, ttl])
-                if isinstance(record, EventExposure):
+                if isinstance(record, EventExposure | PlayerExposure):
                     continue
                 tenant = record.tenant_id
                 score = "" if record.open_stake == 0 else record.worst_case

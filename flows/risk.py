@@ -5,7 +5,10 @@
             (per entity: exposure books, limits, suspend rules with           ├─ limit.breach
              per-stream timers, settlement books)                             ├─ settlements topic
                                                                               ├─ Redis exposure
-                                                                              └─ Redis settlement
+                                                                              ├─ Redis settlement
+                                                                              ├─ Redis suspensions
+                                                                              └─ Redis feeds
+    (provider health events ─────────────────────────────────────────────────── Redis feeds)
 
 ``build_pipeline_flow`` runs normalize and risk as one dataflow (``wagerflow run``, ``replay``).
 """
@@ -36,9 +39,17 @@ from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.schemas.dlq import DlqEntry
-from wagerflow.schemas.events import NormalizedEvent
+from wagerflow.schemas.events import NormalizedEvent, ProviderHealth
 from wagerflow.schemas.records import OutRecord, RawBatch
-from wagerflow.schemas.risk import EventExposure, LineExposure, RoundExposure
+from wagerflow.schemas.risk import (
+    EventExposure,
+    LimitBreach,
+    LineExposure,
+    MarketResume,
+    MarketSuspend,
+    PlayerExposure,
+    RoundExposure,
+)
 from wagerflow.schemas.settlement import BetSettlement, RoundSummary, Settlement
 from wagerflow.topics import Topics
 
@@ -50,10 +61,14 @@ END_OF_INPUT_MS = 2**62
 
 @dataclass(frozen=True)
 class RiskSinks:
-    """Where the risk step writes besides topics: exposures and settlements in Redis."""
+    """Where the risk step writes besides topics: exposures and settlements in Redis, and for
+    the risk board the current suspensions and the recent breaches, settlements and provider
+    health (None: not written, as in replays and benchmarks)."""
 
     exposures: Sink[tuple[str, Any]]
     settlements: Sink[tuple[str, Any]]
+    suspensions: Sink[tuple[str, Any]] | None = None
+    feeds: Sink[tuple[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,8 @@ class RiskStreams:
     topics: Stream[tuple[str, OutRecord]]
     exposures: Stream[tuple[str, Any]]
     settlements: Stream[tuple[str, Any]]
+    suspensions: Stream[tuple[str, Any]]
+    feeds: Stream[tuple[str, Any]]
     rows: Stream[tuple[str, Any]]
 
 
@@ -179,12 +196,29 @@ def risk_steps(
     exposures = op.filter(
         "exposures_for_redis",
         records,
-        lambda kv: isinstance(kv[1], LineExposure | EventExposure | RoundExposure),
+        lambda kv: isinstance(kv[1], LineExposure | EventExposure | PlayerExposure | RoundExposure),
     )
     settlements = op.filter(
         "settlements_for_redis",
         records,
         lambda kv: isinstance(kv[1], BetSettlement | RoundSummary),
+    )
+    suspensions = op.filter(
+        "suspensions_for_redis", records, lambda kv: isinstance(kv[1], MarketSuspend | MarketResume)
+    )
+    health = op.filter_map(
+        "health_for_redis",
+        events,
+        lambda kv: (kv[0], kv[1].event) if isinstance(kv[1].event, ProviderHealth) else None,
+    )
+    feeds = op.merge(
+        "feeds_for_redis",
+        op.filter(
+            "breaches_and_settlements",
+            records,
+            lambda kv: isinstance(kv[1], LimitBreach | BetSettlement),
+        ),
+        health,
     )
     rows = op.merge(
         "risk_rows",
@@ -195,7 +229,7 @@ def risk_steps(
             lambda kv: keyed_rows(kv[1], pseudo),
         ),
     )
-    return RiskStreams(to_topics, exposures, settlements, rows)
+    return RiskStreams(to_topics, exposures, settlements, suspensions, feeds, rows)
 
 
 def build_pipeline_flow(
@@ -213,5 +247,9 @@ def build_pipeline_flow(
     op.output("topics", op.merge("all_topic_records", normalized, out.topics), outputs.topics)
     op.output("redis_exposure", out.exposures, sinks.exposures)
     op.output("redis_settlement", out.settlements, sinks.settlements)
+    if sinks.suspensions is not None:
+        op.output("redis_suspensions", out.suspensions, sinks.suspensions)
+    if sinks.feeds is not None:
+        op.output("redis_feeds", out.feeds, sinks.feeds)
     op.output("clickhouse", op.merge("all_rows", rows, out.rows), outputs.rows)
     return flow

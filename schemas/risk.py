@@ -125,7 +125,9 @@ SuspendRule = Literal[
     "PROVIDER_BET_STOP",
     "ODDS_VELOCITY",
     "DATA_LAG",
+    "MANUAL",
 ]
+"""``MANUAL``: a trader's command from the risk board (``trader`` names who)."""
 
 
 class MarketCommand(_Risk, frozen=True, kw_only=True):
@@ -144,6 +146,8 @@ class MarketCommand(_Risk, frozen=True, kw_only=True):
     """Set on provider-wide commands (``event_id`` ``*``): the provider whose markets it holds."""
     producer: str | None = None
     """Set on provider-wide commands: the provider's producer (UOF product, Betfair stream)."""
+    trader: str | None = None
+    """Set on ``MANUAL`` commands: the trader who issued it from the risk board."""
 
 
 class MarketSuspend(MarketCommand, tag="market.suspend", frozen=True, kw_only=True):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -57,3 +58,16 @@ def dev_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[services.
         raise
     yield started
     services.down(home)
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """A real headless Chromium (selenium ``webdriver.Chrome``), quit after the test."""
+    from tests import browser
+
+    reason = browser.missing()
+    if reason is not None:
+        _unavailable(reason)
+    driver = browser.chrome()
+    yield driver
+    driver.quit()

@@ -47,7 +47,29 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--generated", action="store_true", help="use the generated sample even if recordings exist"
     )
+    demo.add_argument(
+        "--board",
+        action="store_true",
+        help="then keep Redis and ClickHouse and serve the risk board over the results",
+    )
+    demo.add_argument("--port", type=int, default=8765, help="the board's port (default 8765)")
     _common(demo)
+
+    board = sub.add_parser(
+        "board", help="serve the risk board (live exposure, suspensions, feeds) for a tenant"
+    )
+    board.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    board.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    board.add_argument(
+        "--read-login",
+        action="store_true",
+        default=None,
+        help="reading needs a login too [WAGERFLOW_BOARD_READ=login; default open]",
+    )
+    board.add_argument(
+        "--poll-seconds", type=float, default=0.25, help="Redis poll interval (default 0.25)"
+    )
+    _common(board)
 
     run = sub.add_parser(
         "run", help="run the dataflow (normalize and risk) on Kafka; recovery on by default"
@@ -168,9 +190,27 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from wagerflow.commands.demo import render, run_demo
+    from wagerflow.commands.demo import render, run_demo, serve_board
 
-    print(render(run_demo(settings, use_recordings=not args.generated)))
+    if args.board:  # the summary is printed before the board is served, until Ctrl-C
+        run_demo(
+            settings,
+            use_recordings=not args.generated,
+            after=lambda summary, s: serve_board(render(summary), s, args.port),
+        )
+    else:
+        print(render(run_demo(settings, use_recordings=not args.generated)))
+    return 0
+
+
+def _cmd_board(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from wagerflow.commands.board import env_board_config, serve
+
+    cfg = env_board_config(settings, read_login=args.read_login)
+    cfg = replace(cfg, interval_s=args.poll_seconds)
+    serve(cfg, args.host, args.port)
     return 0
 
 
@@ -326,6 +366,7 @@ def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
 
 _COMMANDS = {
     "demo": _cmd_demo,
+    "board": _cmd_board,
     "run": _cmd_run,
     "dev": _cmd_dev,
     "migrate": _cmd_migrate,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -69,10 +70,14 @@ def _write(path: Path, lines: list[bytes]) -> Path:
     return path
 
 
-def demo_feeds(feed_dir: Path, use_recordings: bool) -> tuple[list[tuple[str, Path]], list[str]]:
+def demo_feeds(
+    feed_dir: Path, use_recordings: bool, open_book: bool = False
+) -> tuple[list[tuple[str, Path]], list[str]]:
     """``(provider, file)`` feeds to replay and a description of where they came from: the
     recordings where ``../shared/data`` has them, generated feeds in the same formats otherwise
-    (and for the providers no recording exists of)."""
+    (and for the providers no recording exists of). ``open_book`` stops the generated sports and
+    live-casino feeds at 3/5 of their time, so bets, rounds and suspensions are still open at the
+    end (what the board shows mid-day)."""
     feed_dir.mkdir(parents=True, exist_ok=True)
     feeds: list[tuple[str, Path]] = []
     kinds: list[str] = []
@@ -98,19 +103,29 @@ def demo_feeds(feed_dir: Path, use_recordings: bool) -> tuple[list[tuple[str, Pa
         "pragmatic": pragmatic_samples.pragmatic_lines(7, 20),
     }
     for provider, lines in generated.items():
+        if open_book and provider in ("generic", "live"):
+            lines = lines[: len(lines) * 3 // 5]
         feeds.append((provider, _write(feed_dir / f"{provider}.lines", lines)))
     kinds.append("generated generic, live-casino and wallet (Hub88, Evolution, Pragmatic) feeds")
+    if open_book:
+        kinds.append("the generic and live feeds cut at 3/5, so the book is still open")
     return feeds, kinds
 
 
 def run_demo(
-    settings: Settings, *, use_recordings: bool = True, say: Callable[[str], None] = print
+    settings: Settings,
+    *,
+    use_recordings: bool = True,
+    say: Callable[[str], None] = print,
+    after: Callable[[DemoSummary, Settings], None] | None = None,
 ) -> DemoSummary:
+    """Replay the demo feeds and summarize; then ``after(summary, settings)``, if given, while
+    the demo's Redis and ClickHouse are still up (``--board`` serves the board there)."""
     started = time.monotonic()
     demo_dir = settings.home / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
     out_dir = demo_dir / "topics"
-    feeds, kinds = demo_feeds(demo_dir / "feeds", use_recordings)
+    feeds, kinds = demo_feeds(demo_dir / "feeds", use_recordings, open_book=after is not None)
     say(f"replaying {'; '.join(kinds)}")
     dsn = os.environ.get("WAGERFLOW_CLICKHOUSE_DSN", f"chdb://{demo_dir / 'clickhouse'}")
     redis_paths = dev_redis.RedisPaths(demo_dir / "redis")
@@ -120,11 +135,15 @@ def run_demo(
         demo_settings = replace(settings, redis_url=redis_url, clickhouse_dsn=dsn)
         run_files(demo_settings, feeds, out_dir)
         note = (
-            f"{redis_url} (embedded server, now stopped; its data is in {redis_paths.root})"
+            f"{redis_url} (embedded server, "
+            f"{'up while the board runs' if after else 'now stopped'}; "
+            f"its data is in {redis_paths.root})"
             if embedded_redis
             else redis_url
         )
         summary = _summarize(demo_settings, feeds, kinds, out_dir, started, note)
+        if after is not None:
+            after(summary, demo_settings)
     finally:
         if embedded_redis:
             process.stop(redis_paths.pid)
@@ -244,3 +263,20 @@ def render(summary: DemoSummary) -> str:
         "                        one per bet and round: wf:bet:{tenant:round}:…, wf:round:…",
     ]
     return "\n".join(lines)
+
+
+def serve_board(summary_text: str, settings: Settings, port: int) -> None:
+    """Print the summary, then serve the board over the demo's Redis and ClickHouse until
+    Ctrl-C. The demo has no broker: a manual command is appended to the demo's
+    ``market.control.jsonl`` and applied to the suspensions in Redis."""
+    from wagerflow.commands.board import board_config, serve
+
+    token = os.environ.get("WAGERFLOW_BOARD_TOKEN") or secrets.token_urlsafe(12)
+    out_dir = settings.home / "demo" / "topics"
+    cfg = board_config(settings, token=token, read_login=False, control_dir=out_dir)
+    print(summary_text)
+    print(
+        f"\nmanual commands: log in with any name and the token {token} "
+        f"(they go to {out_dir}/{settings.topics.name('market.control')}.jsonl and Redis)"
+    )
+    serve(cfg, "127.0.0.1", port)

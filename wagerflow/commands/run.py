@@ -21,9 +21,11 @@ from wagerflow.connectors.kafka_admin import ensure_topics
 from wagerflow.connectors.kafka_sink import KafkaSink
 from wagerflow.connectors.kafka_source import KafkaSource
 from wagerflow.connectors.redis_exposure import RedisExposureSink
+from wagerflow.connectors.redis_feeds import RedisFeedSink
 from wagerflow.connectors.redis_settlement import RedisSettlementSink
 from wagerflow.connectors.redis_store import RedisStateSink
 from wagerflow.connectors.redis_store import connect as redis_connect
+from wagerflow.connectors.redis_suspensions import RedisSuspensionSink
 from wagerflow.errors import ConfigError
 from wagerflow.flows.normalize import NormalizeSinks
 from wagerflow.flows.risk import RiskContext, RiskSinks, build_pipeline_flow
@@ -57,6 +59,8 @@ def _risk_sinks(settings: Settings) -> RiskSinks:
     return RiskSinks(
         exposures=RedisExposureSink(settings.redis_url),
         settlements=RedisSettlementSink(settings.redis_url),
+        suspensions=RedisSuspensionSink(settings.redis_url),
+        feeds=RedisFeedSink(settings.redis_url),
     )
 
 

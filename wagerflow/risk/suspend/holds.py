@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from wagerflow.schemas.control import Action, command_id, scope_of
 from wagerflow.schemas.risk import MarketResume, MarketSuspend, SuspendRule
 
 Command = MarketSuspend | MarketResume
@@ -75,15 +76,15 @@ class Holds:
     def _command(
         self, kind: type[Command], key: Hold, at: int, why: str, values: Figures
     ) -> Command:
-        action = "suspend" if kind is MarketSuspend else "resume"
+        action: Action = "suspend" if kind is MarketSuspend else "resume"
         version = self._versions.get(key, 0) + 1
         self._versions[key] = version
-        scope = key.event if key.provider is None else f"{key.provider}/{key.producer}"
+        scope = scope_of(key.event, key.provider, key.producer)
         return kind(
             tenant_id=key.tenant,
             version=version,
             as_of_ms=at,
-            command_id=f"{key.rule}:{key.tenant}:{scope}:{key.line or '*'}:{action}:{at}",
+            command_id=command_id(key.rule, key.tenant, scope, key.line, action, at),
             event_id=key.event,
             line_id=key.line,
             rule=key.rule,
