@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from wagerflow.connectors import clickhouse
+from wagerflow.connectors import clickhouse_client
 from wagerflow.errors import WagerflowError
 
 SUSPENSIONS_BY_RULE = (
@@ -45,7 +45,7 @@ class HistoryReader:
     def read(self) -> History:
         with self._lock:
             try:
-                client = clickhouse.connect(self._dsn, self._database)
+                client = clickhouse_client.connect(self._dsn, self._database)
             except WagerflowError as exc:
                 return History([], [], f"ClickHouse unavailable: {exc}")
             try:
