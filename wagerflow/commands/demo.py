@@ -223,9 +223,11 @@ def _summarize(
 
 
 def _settled_bets(path: Path) -> int:
+    """The bet settlement versions on the settlements topic (beside its round.settle messages)."""
     if not path.exists():
         return 0
-    return sum(len(json.loads(line)["bets"]) for line in path.read_bytes().splitlines())
+    records = (json.loads(line) for line in path.read_bytes().splitlines())
+    return sum(1 for r in records if r.get("type") == "settlement.bet")
 
 
 def render(summary: DemoSummary) -> str:
