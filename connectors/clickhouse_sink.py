@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
+from wagerflow.connectors.backoff import Backoff
 from wagerflow.connectors.clickhouse_client import connect, redacted
-from wagerflow.connectors.clickhouse_writer import Backoff, Inserter, TableWriter
+from wagerflow.connectors.clickhouse_writer import Inserter, TableWriter
 from wagerflow.schemas.tables import Row, TableSpec
 
 Pending = dict[str, list[Row]]

@@ -39,6 +39,7 @@ from clickhouse_connect.driver.exceptions import (
     ProgrammingError,
 )
 
+from wagerflow.connectors.backoff import Backoff
 from wagerflow.connectors.clickhouse_client import INSERT_SETTINGS
 from wagerflow.errors import ServiceUnavailable
 from wagerflow.schemas.tables import Row, TableSpec
@@ -59,22 +60,6 @@ def dedup_token(table: str, rows: Sequence[Row], key_columns: Sequence[int]) -> 
     if parts:  # row keys joined by 0x1f, each row ended by 0x1e: one update, same digest
         digest.update(("\x1e".join(parts) + "\x1e").encode())
     return digest.hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Retry schedule of failed inserts: ``initial_s``, then times ``factor`` up to ``max_s``.
-    ``give_up_s``: after failing that long, raise ``ServiceUnavailable`` (the flow stops and a
-    restart replays from the last snapshot: nothing is lost); None (default) retries for ever,
-    holding the dataflow back until ClickHouse is back."""
-
-    initial_s: float = 0.5
-    max_s: float = 30.0
-    factor: float = 2.0
-    give_up_s: float | None = None
-
-    def delay(self, failures: int) -> float:
-        return float(min(self.max_s, self.initial_s * self.factor ** max(0, failures - 1)))
 
 
 class Inserter(Protocol):

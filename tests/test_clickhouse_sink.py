@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
+from wagerflow.connectors.backoff import Backoff
 from wagerflow.connectors.clickhouse_client import INSERT_SETTINGS
 from wagerflow.connectors.clickhouse_sink import AnalyticsSink
-from wagerflow.connectors.clickhouse_writer import Backoff, TableWriter, retryable
+from wagerflow.connectors.clickhouse_writer import TableWriter, retryable
 from wagerflow.errors import ServiceUnavailable
 from wagerflow.schemas.tables import TableSpec
 

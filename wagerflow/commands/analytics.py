@@ -5,8 +5,8 @@ from __future__ import annotations
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import TABLES
 from wagerflow.config import Settings
+from wagerflow.connectors.backoff import Backoff
 from wagerflow.connectors.clickhouse_sink import AnalyticsSink
-from wagerflow.connectors.clickhouse_writer import Backoff
 
 
 def analytics_sink(
