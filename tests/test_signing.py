@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wagerflow.adapters.pragmatic import pragmatic_hash
 from wagerflow.adapters.rejection import Rejection
@@ -68,3 +70,28 @@ def test_secrets_parse_and_refuse_malformed_settings() -> None:
     assert parse_secrets("hub88=a,evolution=b=c") == {"hub88": b"a", "evolution": b"b=c"}
     with pytest.raises(ValueError, match="provider=secret"):
         parse_secrets("hub88")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=40),
+    st.binary(max_size=20),
+    st.binary(max_size=40),
+    st.binary(max_size=64),
+)
+def test_hostile_header_bytes_are_rejected_never_raised(
+    signature: bytes, stamp: bytes, nonce: bytes, body: bytes
+) -> None:
+    headers = [("x-signature", signature), ("x-timestamp", stamp), ("x-nonce", nonce)]
+    verdict = SIGNING.verify("generic", body, headers, received_ms=None)
+    assert isinstance(verdict, Rejection)
+    assert verdict.reason == Reason.SIGNATURE_INVALID
+
+
+@pytest.mark.parametrize("stamp", [b"\xb2", "١٢٣".encode(), b"12 3", b"-5", b"1" * 17])
+def test_a_timestamp_that_is_not_ascii_epoch_ms_is_refused(stamp: bytes) -> None:
+    good = sign(SECRET, b"{}", 1000, "n1").encode()
+    headers = [("x-signature", good), ("x-timestamp", stamp), ("x-nonce", b"n1")]
+    verdict = SIGNING.verify("generic", b"{}", headers, received_ms=None)
+    assert isinstance(verdict, Rejection)
+    assert verdict.reason == Reason.SIGNATURE_INVALID

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -46,17 +47,29 @@ class Signing:
             return None
         if provider == "pragmatic":
             return _verify_pragmatic(body, secret.decode())
-        given = {k.lower(): (v or b"").decode("latin-1") for k, v in headers or ()}
+        given = {k.lower(): v or b"" for k, v in headers or ()}
         signature, stamp, nonce = (given.get(h) for h in ("x-signature", "x-timestamp", "x-nonce"))
-        if not signature or not stamp or not nonce or not stamp.isdigit():
+        if not signature or not stamp or not nonce:
             return Rejection(Reason.SIGNATURE_INVALID, "missing x-signature/x-timestamp/x-nonce")
-        if not hmac.compare_digest(signature, sign(secret, body, int(stamp), nonce)):
+        if not _STAMP.fullmatch(stamp) or not _NONCE.fullmatch(nonce):
+            return Rejection(
+                Reason.SIGNATURE_INVALID, "x-timestamp must be ASCII epoch ms, x-nonce ASCII"
+            )
+        expected = sign(secret, body, int(stamp), nonce.decode("ascii")).encode("ascii")
+        if not hmac.compare_digest(signature, expected):
             return Rejection(Reason.SIGNATURE_INVALID, "signature does not match the body")
         if received_ms is not None and abs(received_ms - int(stamp)) > self.skew_ms:
             return Rejection(
-                Reason.STALE, f"signed at {stamp}, received at {received_ms}: beyond the skew"
+                Reason.STALE, f"signed at {int(stamp)}, received at {received_ms}: beyond the skew"
             )
-        return nonce
+        return nonce.decode("ascii")
+
+
+_STAMP = re.compile(rb"[0-9]{1,16}")
+_NONCE = re.compile(rb"[!-~]{1,128}")
+"""Header values are bytes, checked as ASCII before anything is decoded or compared: a
+non-ASCII digit (``"\xb2"`` passes ``str.isdigit``) or signature never reaches ``int`` or
+``compare_digest``."""
 
 
 def _verify_pragmatic(raw: bytes, secret: str) -> Rejection | None:
