@@ -30,7 +30,10 @@ class Reason(StrEnum):
 
 
 class DlqEntry(msgspec.Struct, frozen=True, kw_only=True):
-    """One rejected raw message with its original bytes (base64 in JSON) and where it came from."""
+    """One rejected raw message with its original bytes (base64 in JSON) and where it came from.
+
+    An original too large for the DLQ topic is kept by reference instead: ``raw`` is empty and
+    ``raw_size`` and ``raw_sha256`` name the bytes still at ``source`` on the raw topic."""
 
     reason: Reason
     detail: str
@@ -38,6 +41,8 @@ class DlqEntry(msgspec.Struct, frozen=True, kw_only=True):
     tenant_id: str
     source: SourceRef
     raw: bytes
+    raw_size: int | None = None
+    raw_sha256: str | None = None
 
 
 DLQ_ENCODER = msgspec.json.Encoder()

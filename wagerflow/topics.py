@@ -10,6 +10,10 @@ from wagerflow.schemas.events import STREAMS
 
 RAW_PREFIX = "raw."
 DLQ = "dlq"
+DLQ_MAX_MESSAGE_BYTES = 950_000
+"""The largest DLQ message written with its original inside (below librdkafka's default
+``message.max.bytes`` and the broker's default ``max.message.bytes``, both about 1 MB): a larger
+original is kept by reference (``wagerflow.pipeline.outputs.dlq_record``)."""
 EXPOSURE = "exposure"
 """Compacted: the latest exposure per line / event / player / round key."""
 MARKET_CONTROL = "market.control"

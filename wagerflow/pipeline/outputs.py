@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from typing import get_args
 
@@ -10,7 +11,7 @@ import msgspec
 from wagerflow.schemas.dlq import DLQ_ENCODER, DlqEntry
 from wagerflow.schemas.events import EVENT_ENCODER, STREAMS, NormalizedEvent
 from wagerflow.schemas.records import OutRecord
-from wagerflow.topics import Topics
+from wagerflow.topics import DLQ_MAX_MESSAGE_BYTES, Topics
 
 
 def _topic_of_type() -> dict[type, str]:
@@ -31,8 +32,23 @@ def event_record(entity: str, event: NormalizedEvent, t: Topics) -> OutRecord:
     return OutRecord(t.name(TOPIC_OF_TYPE[type(event)]), key, EVENT_ENCODER.encode(event))
 
 
-def dlq_record(entry: DlqEntry, t: Topics) -> OutRecord:
-    return OutRecord(t.dlq, None, DLQ_ENCODER.encode(entry))
+def dlq_record(entry: DlqEntry, t: Topics, max_bytes: int = DLQ_MAX_MESSAGE_BYTES) -> OutRecord:
+    """The DLQ message of an entry: the original bytes whole when the message fits the DLQ
+    topic's ``max_bytes``, else by reference (size and sha256; the bytes stay at ``source``)."""
+    value = DLQ_ENCODER.encode(entry)
+    if len(value) > max_bytes:
+        value = DLQ_ENCODER.encode(by_reference(entry))
+    return OutRecord(t.dlq, None, value)
+
+
+def by_reference(entry: DlqEntry) -> DlqEntry:
+    return msgspec.structs.replace(
+        entry,
+        raw=b"",
+        raw_size=len(entry.raw),
+        raw_sha256=hashlib.sha256(entry.raw).hexdigest(),
+        detail=f"{entry.detail} (original of {len(entry.raw)} bytes kept by reference)",
+    )
 
 
 EVENT_COLUMNS = [
