@@ -1,8 +1,8 @@
 """The end-to-end benchmark's raw feeds: real recordings multiplied, generated feeds beside them.
 
 ``build(messages, mix, seed)`` returns, per provider (raw topic), the messages in time order,
-each with its partition key (``wagerflow.producer.message_key``) and its time on one synthetic
-clock that starts at 2026-01-10T13:00Z (where the generated feeds start):
+each with its partition key (``wagerflow.commands.produce.message_key``) and its time on one
+synthetic clock that starts at 2026-01-10T13:00Z (where the generated feeds start):
 
 - ``betfair``: the recorded Exchange Stream files in ../shared/data, replayed with compressed
   time (each file squeezed into ``COPY_SPAN_MS``) and multiplied: copy k starts ``COPY_GAP_MS``

@@ -105,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     produce = sub.add_parser("produce", help="send recorded raw feed lines to raw.PROVIDER")
     produce.add_argument("--provider", required=True, choices=PROVIDERS)
     produce.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    produce.add_argument(
+        "--feed-time",
+        action="store_true",
+        help="stamp each message with the provider's own time (replaying a recording on Kafka)",
+    )
     _common(produce)
 
     normalize = sub.add_parser(
@@ -266,7 +271,9 @@ def _cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
     from wagerflow.commands.produce import produce_files
 
     topic = settings.topics.raw(args.provider)
-    count = produce_files(settings.kafka_bootstrap, topic, args.provider, args.files)
+    count = produce_files(
+        settings.kafka_bootstrap, topic, args.provider, args.files, feed_time=args.feed_time
+    )
     print(f"produced {count} messages to {topic}")
     return 0
 
