@@ -100,8 +100,8 @@ def test_a_silent_event_with_an_open_bet_is_kept_and_settles_when_its_result_arr
     assert 100 * HOUR - RETENTION_MS > 0
     assert "event:open" in shard.entities
     assert "event:gone" not in shard.entities
-    out = shard.apply(_at(line_settled("open", "1", outcomes=(outcome("a", True),)), 100 * HOUR + 1),
-                      100 * HOUR + 1, "0")  # fmt: skip
+    result = _at(line_settled("open", "1", outcomes=(outcome("a", True),)), 100 * HOUR + 1)
+    out = shard.apply(result, result.received_time_ms, "0")
     settled = [r for r in out if isinstance(r, BetSettlement)]
     assert [(r.bet_id, r.outcome, r.payout) for r in settled] == [("open", "WIN", 200)]
     (line,) = [r for r in out if isinstance(r, LineExposure)]
@@ -125,4 +125,4 @@ def test_each_shard_owns_its_limits() -> None:
     assert [r.rule for r in shards["1"].limits.check(probe, [])] == before
     assert [r.rule for r in shared.check(probe, [])] == before
     assert before == ["MAX_STAKE"]  # DEFAULT: EUR 50.00 at most
-    assert [key for key in risk_keys(update, 2)] == ["0", "1"]  # the flow broadcasts it
+    assert risk_keys(update, 2) == ["0", "1"]  # the flow broadcasts it

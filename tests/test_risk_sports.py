@@ -288,6 +288,7 @@ def three_runners(book: SportsBook) -> LineExposure:
     for runner in "abc":
         out = book.apply(single(f"b{runner}", runner, 10_000, odds=20_000, player=runner))
     (line,) = only(out, LineExposure)
+    assert isinstance(line, LineExposure)
     return line
 
 
@@ -349,12 +350,13 @@ def test_a_multiple_counts_its_return_on_every_leg_and_its_stake_on_no_line() ->
         ("e1", "1", [("a", 1, 0, 60, 60)], 0, 60),
         ("e2", "2:x=1", [("b", 1, 0, 60, 60)], 0, 60),
     ]
-    assert [(e.event_id, e.open_stake, e.worst_case, e.lines) for e in only(out, EventExposure)] == [
-        ("e1", 0, 60, 1),
-        ("e2", 0, 60, 1),
-    ]  # fmt: skip
-    assert [(p.event_id, p.open_stake, p.potential_return, p.liability)
-            for p in only(out, PlayerExposure)] == [("e1", 0, 60, 60), ("e2", 0, 60, 60)]  # fmt: skip
+    totals = [(e.event_id, e.open_stake, e.worst_case, e.lines) for e in only(out, EventExposure)]
+    assert totals == [("e1", 0, 60, 1), ("e2", 0, 60, 1)]
+    players = [
+        (p.event_id, p.open_stake, p.potential_return, p.liability)
+        for p in only(out, PlayerExposure)
+    ]
+    assert players == [("e1", 0, 60, 60), ("e2", 0, 60, 60)]
     (line,) = only(book.apply(single("s", "a", 100, odds=15_000)), LineExposure)  # single beside
     assert rows(line) == [("a", 2, 100, 150 + 60, 210 - 100)]
 
@@ -408,7 +410,8 @@ def test_settled_legs_apply_their_factors_from_their_own_odds() -> None:
 def test_a_betfair_market_result_settles_a_multiples_leg_by_its_runner_status() -> None:
     """MONEY.md §1.5 and §2: a WINNER leg is won (factor 1), a REMOVED one void (1 / O_leg);
     only a LOSER kills the bet."""
-    for code, expected in (("WINNER", 60), ("REMOVED", 30)):
+    cases: list[tuple[SelectionResultCode, int]] = [("WINNER", 60), ("REMOVED", 30)]
+    for code, expected in cases:
         book = SportsBook()
         book.apply(double())
         out = book.apply(market_settled("e1", "1", results=(("a", code), ("x", "LOSER"))))
@@ -528,89 +531,6 @@ def test_what_is_not_a_sports_bet_is_ignored() -> None:
     assert [r.version for r in first] == [1, 1, 1]
     anon = book.apply(single("b2", "a", 10, player=None))
     assert only(anon, PlayerExposure) == []
-
-
-# --- random streams against a naive oracle -----------------------------------------------------
-
-TENANTS = ["t1", "t1", "t1", "t2"]  # mostly one tenant, so ids collide
-EVENTS = ["e1", "e2"]
-LINES = ["1", "1:h=1", "2"]  # market "1" has two lines; market "2" one
-SELECTIONS = ["a", "b", "c"]
-WINDOWS: list[Window] = [(None, None), (None, 20), (10, 30), (25, None)]
-BET_IDS = ["b0", "b1", "b2", "b3", "b4"]
-
-times = st.sampled_from([0, 5, 10, 15, 20, 25, 30, 40])  # on and off the window bounds
-tenants = st.sampled_from(TENANTS)
-events = st.sampled_from(EVENTS)
-lines = st.sampled_from(LINES)
-
-
-@st.composite
-def a_leg(draw: st.DrawFn) -> BetSelection:
-    line = draw(lines)
-    market = line.split(":")[0]
-    line_id = line if ":" in line else draw(st.sampled_from([None, line]))
-    event = draw(st.sampled_from([*EVENTS, *EVENTS, *EVENTS, None]))  # None: not a sports leg
-    return leg(event, market, draw(st.sampled_from(SELECTIONS)), line_id)
-
-
-placed = st.builds(
-    lambda bid, ls, stake, odds, payout, player, cur, at, t: bet(
-        bid, ls, stake, odds=odds, payout=payout, player=player, currency=cur, at=at, tenant=t
-    ),
-    st.sampled_from(BET_IDS),
-    st.lists(a_leg(), min_size=1, max_size=3),
-    st.integers(1, 1_000),
-    st.one_of(st.none(), st.integers(ODDS_SCALE, 8 * ODDS_SCALE)),
-    st.one_of(st.none(), st.integers(1, 5_000)),
-    st.sampled_from([None, "p1", "p2"]),
-    st.sampled_from(["EUR", "GBP"]),
-    times,
-    tenants,
-)
-statuses = st.builds(
-    status, st.sampled_from(["1", "2"]), st.one_of(st.none(), events), st.booleans(), times, tenants
-)
-rollbacks = st.builds(rolled_back, events, lines, times, tenants)
-cancels = st.builds(cancelled, events, lines, st.sampled_from(WINDOWS), times, tenants)
-uncancels = st.builds(uncancelled, events, lines, st.sampled_from(WINDOWS), times, tenants)
-KINDS: dict[str, tuple[st.SearchStrategy[NormalizedEvent], int]] = {
-    "placed": (placed, 6),
-    "status": (statuses, 2),
-    "decided": (
-        st.builds(
-            decided,
-            st.sampled_from(BET_IDS),
-            st.sampled_from(["ACCEPTED", "REJECTED"]),
-            times,
-            tenants,
-        ),
-        1,
-    ),
-    "settled": (st.builds(settled, st.sampled_from(BET_IDS), times, tenants), 1),
-    "line_settled": (st.builds(line_settled, events, lines, times, tenants), 1),
-    "market_settled": (
-        st.builds(
-            market_settled,
-            st.one_of(st.none(), events),
-            st.sampled_from(["1", "2"]),
-            times,
-            tenants,
-        ),
-        1,
-    ),
-    "event_result": (
-        st.builds(event_result, events, st.sampled_from(["1", "2"]), times, tenants),
-        1,
-    ),
-    "rolled_back": (rollbacks, 2),
-    "cancelled": (cancels, 2),
-    "uncancelled": (uncancels, 2),
-}
-# weighted: a kind is drawn first (equal odds per entry), then its event
-stream_event = st.sampled_from([k for k, (_, w) in KINDS.items() for _ in range(w)]).flatmap(
-    lambda kind: KINDS[kind][0]
-)
 
 
 # --- random streams against an oracle written from MONEY.md §1 --------------------------------
