@@ -424,8 +424,27 @@ def test_the_payout_is_derived_from_the_odds_rounding_down() -> None:
     assert limits.check(make_bet(stake=1_000, odds=25_009), []) == []  # 2500.9 -> 2500
     [breach] = limits.check(make_bet(stake=1_000, odds=25_010), [])
     assert (breach.rule, breach.value) == ("MAX_PAYOUT", 2_501)
-    assert limits.check(make_bet(stake=1_000, odds=90_000, payout=2_500), []) == []  # preferred
-    assert limits.check(make_bet(stake=1_000), []) == []  # no odds, no payout: not checked
+    # MONEY.md §1.1: R = floor(S x O) is the one return figure; potentialPayout is never read
+    [breach] = limits.check(make_bet(stake=1_000, odds=90_000, payout=2_500), [])
+    assert (breach.rule, breach.value) == ("MAX_PAYOUT", 9_000)
+    assert limits.check(make_bet(stake=1_000, odds=20_000, payout=9_000), []) == []  # R = 2000
+    assert limits.check(make_bet(stake=1_000), []) == []  # no odds, no payout: the stake back
+
+
+def test_a_multiples_payout_is_its_stake_times_the_product_of_its_legs_odds() -> None:
+    limits = book()
+    limits.apply_update(
+        LimitUpdate(profile="VIP_A", scope="platform", currency="EUR", max_payout=3_000)
+    )
+    legs = [
+        BetSelection(market_id="1", selection_id="home", event_id="e1", odds=15_000),
+        BetSelection(market_id="1", selection_id="away", event_id="e2", odds=20_001),
+    ]
+    # 1000 x 1.5 x 2.0001 = 3000.15 -> R = 3000: at the limit, not over it
+    assert limits.check(make_bet(stake=1_000, legs=legs, odds=90_000, payout=9_999), []) == []
+    legs[1] = BetSelection(market_id="1", selection_id="away", event_id="e2", odds=20_007)
+    [breach] = limits.check(make_bet(stake=1_000, legs=legs, payout=1), [])  # 3001.05 -> 3001
+    assert (breach.rule, breach.value) == ("MAX_PAYOUT", 3_001)
 
 
 # --- the limits file --------------------------------------------------------------------------

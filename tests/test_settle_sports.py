@@ -69,13 +69,14 @@ def env(at: int, *, tenant: str = T, provider: str = "uof") -> dict[str, Any]:
     }
 
 
-def leg(event: str | None, line: str, selection: str) -> BetSelection:
+def leg(event: str | None, line: str, selection: str, odds: int | None = None) -> BetSelection:
     market = line.split(":")[0]
     return BetSelection(
         market_id=market,
         selection_id=selection,
         event_id=event,
         line_id=None if line == market else line,
+        odds=odds,
     )
 
 
@@ -581,6 +582,27 @@ def test_a_leg_rollback_reopens_the_multiple() -> None:
     assert figures(v2) == ("OPEN", None, 0)
 
 
+def test_a_void_leg_divides_by_its_own_accepted_odds_not_a_market_sample() -> None:
+    """MONEY.md §1.5: a settled leg's factor comes from the leg's own accepted odds, never
+    from a market sample (so what settles is what the exposure books showed, §5)."""
+    s = SportsSettlement()
+    s.apply(line_odds("e1", "1", {"a": 40_000}, at=0))  # the market said 4.0
+    legs = [leg("e1", "1", "a", odds=20_000), leg("e1", "2", "a", odds=30_000)]
+    s.apply(bet("m", legs, 100, at=5))  # R = 100 x 2 x 3 = 600
+    run(s, [cancelled("e1", "1", (None, None), at=10)])
+    (r,) = s.apply(line_settled("e1", "2", [outcome("a", True)], at=20))
+    assert (figures(r), r.flags) == (("SETTLED", "WIN", 300), [])  # 600 / 2.0, not / 4.0
+
+
+def test_a_lost_leg_settles_the_multiple_at_once() -> None:
+    """MONEY.md §1.5: a lost leg settles the bet LOSE without waiting for its other legs."""
+    s = SportsSettlement()
+    s.apply(bet("m", [leg("e1", "1", "a", odds=20_000), leg("e1", "2", "a", odds=30_000)], 100))
+    (r,) = s.apply(line_settled("e1", "1", [outcome("a", False)], at=10))
+    assert (figures(r), r.settled_at_ms) == (("SETTLED", "LOSE", 0), 10)
+    assert s.apply(line_settled("e1", "2", [outcome("a", True)], at=20)) == []
+
+
 # --- odds at acceptance -----------------------------------------------------------------------
 
 
@@ -768,6 +790,13 @@ def a_bet(draw: st.DrawFn, n: int) -> list[NormalizedEvent]:
         leg, st.sampled_from(EVENTS), st.sampled_from(LINES), st.sampled_from(SELECTIONS)
     )
     selections = draw(st.lists(one, min_size=1, max_size=draw(st.sampled_from([1, 1, 2, 3]))))
+    if len(selections) > 1 and draw(st.booleans()):  # a multiple whose legs carry their odds
+        priced = st.lists(st.integers(10_100, 60_000), min_size=len(selections),
+                          max_size=len(selections))  # fmt: skip
+        selections = [
+            msgspec.structs.replace(s, odds=o)
+            for s, o in zip(selections, draw(priced), strict=True)
+        ]
     stake = draw(st.integers(1, 10_000))
     odds = draw(st.one_of(st.none(), st.integers(10_100, 80_000)))
     potential = draw(st.one_of(st.none(), st.integers(stake, 10 * stake)))
@@ -928,11 +957,21 @@ def expected_bet(
         if won and d is None:
             return Expected("SETTLED", "WIN", math.floor(S * o), flags)
         return Expected("SETTLED", "LOSE", 0, flags)
-    # a multiple
-    if placed.potential_payout is not None:
-        R = placed.potential_payout
+    # a multiple: R = floor(S x O) (MONEY.md §1.1), O the product of its legs' own odds (the
+    # first odds of each distinct leg), else its accepted odds; potentialPayout only without
+    # any odds (the only figure there is), else the stake back
+    first_odds = {
+        (s.event_id, s.line_id or s.market_id, s.selection_id): s.odds
+        for s in reversed(placed.selections)
+        if s.event_id is not None
+    }
+    leg_odds = [first_odds[where] for where in legs]
+    if all(o is not None for o in leg_odds):
+        R = math.floor(S * math.prod(Fraction(o or 0, 10_000) for o in leg_odds))
     elif placed.accepted_odds is not None:
         R = S * placed.accepted_odds // 10_000
+    elif placed.potential_payout is not None:
+        R = placed.potential_payout
     else:
         R = S
     if all(kind == "void" or v == 1 for kind, v, _, _ in resolved):
