@@ -100,7 +100,8 @@ class MarketStatusChanged(_Event, tag="market.status", frozen=True, kw_only=True
     in_play: bool
     previous_status: str | None
     number_of_winners: int | None = None
-    """How many selections can win together (Betfair ``numberOfWinners``); None: one."""
+    """How many selections can win together (Betfair ``numberOfWinners``); None: not stated
+    (a market counts one until a message states otherwise)."""
     sport_id: str | None = None
     """The event's sport as the feed names it (Betfair ``eventTypeId``), when it says."""
     competition_id: str | None = None

@@ -34,6 +34,7 @@ SettlementFlag = Literal[
     "AFTER_CANCEL",
     "PROVIDER_SETTLED",
     "LEG_ODDS_UNKNOWN",
+    "PAYOUT_MISMATCH",
 ]
 """Why a settlement needs a second look:
 
@@ -46,8 +47,10 @@ SettlementFlag = Literal[
 - ``UNKNOWN_REFERENCE``: a rollback / cancel / refund naming a transaction we never saw;
 - ``AFTER_CANCEL``: a credit for a bet that was already cancelled;
 - ``PROVIDER_SETTLED``: the provider sent the payout (``BetSettled``), we did not compute it;
-- ``LEG_ODDS_UNKNOWN``: a multiple with a void or partial leg whose odds at acceptance are not
-  known (see the sports settlement rules for how it is paid).
+- ``LEG_ODDS_UNKNOWN``: a multiple with a void or partial leg whose own accepted odds are not
+  known (see the sports settlement rules for how it is paid);
+- ``PAYOUT_MISMATCH``: the provider's ``potentialPayout`` is more than one minor unit from the
+  bet's return ``R = floor(S x O)``; ``R`` is what is booked and paid (MONEY.md §1.1).
 """
 
 

@@ -410,13 +410,18 @@ def test_settled_legs_apply_their_factors_from_their_own_odds() -> None:
 def test_a_betfair_market_result_settles_a_multiples_leg_by_its_runner_status() -> None:
     """MONEY.md §1.5 and §2: a WINNER leg is won (factor 1), a REMOVED one void (1 / O_leg);
     only a LOSER kills the bet."""
-    cases: list[tuple[SelectionResultCode, int]] = [("WINNER", 60), ("REMOVED", 30)]
-    for code, expected in cases:
-        book = SportsBook()
-        book.apply(double())
-        out = book.apply(market_settled("e1", "1", results=(("a", code), ("x", "LOSER"))))
-        lines = {r.event_id: r for r in only(out, LineExposure)}
-        assert rows(lines["e2"]) == [("b", 1, 0, expected, expected)], code
+    book = SportsBook()
+    book.apply(double())
+    out = book.apply(market_settled("e1", "1", results=(("a", "WINNER"), ("x", "LOSER"))))
+    lines = {r.event_id: r for r in only(out, LineExposure)}
+    assert rows(lines["e1"]) == []  # the won leg leaves its line
+    assert "e2" not in lines  # a won leg's factor is 1: the other line's figures do not move
+    assert book.has_open_bets()
+    book = SportsBook()
+    book.apply(double())
+    out = book.apply(market_settled("e1", "1", results=(("a", "REMOVED"), ("x", "LOSER"))))
+    lines = {r.event_id: r for r in only(out, LineExposure)}
+    assert rows(lines["e2"]) == [("b", 1, 0, 30, 30)]
     book = SportsBook()
     book.apply(double())
     book.apply(market_settled(None, "1", results=(("a", "LOSER"),)))

@@ -3,6 +3,7 @@ independence, and bets settled by the recorded UOF messages."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import pickle
@@ -474,9 +475,17 @@ def test_an_event_result_settles_nothing_the_bridge_settles_its_bets_itself() ->
 
 
 def multiple(
-    bet_id: str, selections: Sequence[tuple[str, str]], stake: int, **kw: Any
+    bet_id: str,
+    selections: Sequence[tuple[str, str]],
+    stake: int,
+    leg_odds: dict[str, int] | None = None,
+    **kw: Any,
 ) -> BetPlaced:
-    return bet(bet_id, [leg("e1", line, sel) for line, sel in selections], stake, **kw)
+    """A multiple on event e1; ``leg_odds`` gives each leg (by line) its own accepted odds."""
+    odds = leg_odds or {}
+    return bet(
+        bet_id, [leg("e1", line, sel, odds.get(line)) for line, sel in selections], stake, **kw
+    )
 
 
 MULTI = [("1", "a"), ("2", "a"), ("3", "a")]
@@ -486,7 +495,7 @@ LEG_ODDS = {"1": 20_000, "2": 15_000, "3": 30_000}
 def multiple_settlement(results: dict[str, OutcomeResult], stake: int = 1_000) -> BetSettlement:
     s = SportsSettlement()
     run(s, [line_odds("e1", line, {"a": o}, at=0) for line, o in LEG_ODDS.items()])
-    s.apply(multiple("m", MULTI, stake, odds=90_000, at=5))  # R = 9 x stake
+    s.apply(multiple("m", MULTI, stake, LEG_ODDS, at=5))  # R = 2 x 1.5 x 3 = 9 x stake
     out = run(s, [line_settled("e1", line, [r], at=10) for line, r in results.items()])
     assert len(out) <= 1
     return out[-1]
@@ -520,7 +529,7 @@ def test_a_partial_leg_scales_the_potential_return(leg2: OutcomeResult, factor: 
 def test_a_multiple_paying_back_its_stake_is_a_push_and_all_void_is_void() -> None:
     s = SportsSettlement()
     run(s, [line_odds("e1", "1", {"a": 20_000}), line_odds("e1", "2", {"a": 40_000})])
-    s.apply(multiple("m", [("1", "a"), ("2", "a")], 100, odds=80_000))
+    s.apply(multiple("m", [("1", "a"), ("2", "a")], 100, {"1": 20_000, "2": 40_000}))
     out = run(
         s, [cancelled("e1", "1", (None, None)), line_settled("e1", "2", [outcome("a", True)])]
     )
@@ -534,7 +543,7 @@ def test_a_multiple_paying_back_its_stake_is_a_push_and_all_void_is_void() -> No
     assert [(figures(x), x.flags) for x in out] == [(("SETTLED", "VOID", 100), [])]
     s3 = SportsSettlement()
     run(s3, [line_odds("e1", "1", {"a": 40_000}), line_odds("e1", "2", {"a": 20_000})])
-    s3.apply(multiple("m", [("1", "a"), ("2", "a")], 100, odds=80_000))
+    s3.apply(multiple("m", [("1", "a"), ("2", "a")], 100, {"1": 40_000, "2": 20_000}))
     out = run(
         s3,
         [
@@ -910,6 +919,38 @@ def market_odds(odds: list[NormalizedEvent], where: Leg, placed: int) -> int | N
 def expected_bet(
     placed: BetPlaced, odds: list[NormalizedEvent], results: list[NormalizedEvent], tol: int
 ) -> Expected:
+    """MONEY.md §1.1: every settled version of a bet whose potentialPayout is more than one
+    minor unit from R = floor(S x O) is flagged PAYOUT_MISMATCH (O as ``bet_odds_of``)."""
+    found = _expected(placed, odds, results, tol)
+    legs = {(s.event_id, s.line_id or s.market_id, s.selection_id) for s in placed.selections}
+    R = math.floor(placed.stake * bet_odds_of(placed, len(legs)))
+    mismatch = placed.potential_payout is not None and abs(placed.potential_payout - R) > 1
+    if found.state == "SETTLED" and mismatch:
+        return dataclasses.replace(found, flags=found.flags | {"PAYOUT_MISMATCH"})
+    return found
+
+
+def bet_odds_of(placed: BetPlaced, legs: int) -> Fraction:
+    """O: a single's accepted odds; a multiple's product of its legs' own odds, else its
+    accepted odds; without odds potentialPayout / S, else 1."""
+    own = [s.odds for s in placed.selections if s.event_id is not None]
+    if legs > 1 and own and all(o is not None for o in own):
+        distinct = {
+            (s.event_id, s.line_id or s.market_id, s.selection_id): s.odds
+            for s in reversed(placed.selections)
+            if s.event_id is not None
+        }
+        return math.prod((Fraction(o or 0, 10_000) for o in distinct.values()), start=Fraction(1))
+    if placed.accepted_odds is not None:
+        return Fraction(placed.accepted_odds, 10_000)
+    if placed.potential_payout is not None and placed.stake > 0:
+        return Fraction(placed.potential_payout, placed.stake)
+    return Fraction(1)
+
+
+def _expected(
+    placed: BetPlaced, odds: list[NormalizedEvent], results: list[NormalizedEvent], tol: int
+) -> Expected:
     settled, windows = final_lines(results)
     legs = list(
         dict.fromkeys(
@@ -918,18 +959,24 @@ def expected_bet(
             if s.event_id is not None
         )
     )
-    resolved: list[Resolved] = []
+    marks: list[Resolved | None] = []
     for event, line, sel in legs:
         if any(
             (a is None or a <= placed.event_time_ms) and (b is None or placed.event_time_ms <= b)
             for a, b in windows.get((event, line), set())
         ):
-            resolved.append(("void", Fraction(1), None, None))
+            marks.append(("void", Fraction(1), None, None))
             continue
         found = settled.get((event, line)) or settled.get((None, line))
-        if found is None:
-            return Expected("OPEN", None, 0, set())
-        resolved.append(found[1].get(sel, ("lost", Fraction(0), None, None)))
+        marks.append(
+            None if found is None else found[1].get(sel, ("lost", Fraction(0), None, None))
+        )
+    dead = [m for m in marks if m is not None and m[1] == 0 and (m[0] == "lost" or m[2] == 0)]
+    if len(legs) > 1 and dead:  # MONEY.md §1.5: a lost leg settles the multiple LOSE at once
+        return Expected("SETTLED", "LOSE", 0, set())
+    if any(m is None for m in marks):
+        return Expected("OPEN", None, 0, set())
+    resolved = [m for m in marks if m is not None]
     S = placed.stake
     if len(legs) == 1:
         if placed.accepted_odds is not None:
@@ -986,11 +1033,11 @@ def expected_bet(
         if v == 0:  # a dead heat (or a plain win)
             product *= 1 if d is None else d
             continue
-        market = market_odds(odds, where, placed.event_time_ms)
-        if market is None:
+        own = first_odds[where]  # MONEY.md §1.5: the leg's own accepted odds, never a sample
+        if own is None:
             flags.add("LEG_ODDS_UNKNOWN")
             continue
-        ol = Fraction(market, 10_000)
+        ol = Fraction(own, 10_000)
         if kind == "void" or v == 1:
             product *= 1 / ol
         elif kind == "won":
@@ -1272,7 +1319,11 @@ def test_odds_change_recording_gives_the_odds_at_acceptance(shared_data: Path) -
             single("ok", "1", 100, event=event, line=line47, odds=tolerated, at=at),
             single("over", "1", 100, event=event, line=line47, odds=tolerated + 1, at=at),
             single("before", "1", 100, event=event, line=line47, odds=90_000, at=at - 1),
-            multiple_on(event, [(line47, "1"), (line48, "2")], at),
+            multiple_on(
+                event,
+                [(line47, "1", xml_odds["47", "1"]), (line48, "2", xml_odds["48", "2"])],
+                at,
+            ),
         ],
     )
     out = run(
@@ -1285,11 +1336,14 @@ def test_odds_change_recording_gives_the_odds_at_acceptance(shared_data: Path) -
     flags = {r.bet_id: r.flags for r in out}
     assert flags == {"ok": [], "over": ["ODDS_MISMATCH"], "before": [], "m": []}
     (m,) = [r for r in out if r.bet_id == "m"]
-    # the void leg divides the potential return by that selection's odds at acceptance
-    assert m.payout == math.floor(1_000 * 4 / xml_odds["48", "2"])
-
-
-def multiple_on(event: str, selections: list[tuple[str, str]], at: int) -> BetPlaced:
-    return bet(
-        "m", [leg(event, line, sel) for line, sel in selections], 1_000, potential=4_000, at=at
+    # MONEY.md §1.5: the void leg divides the return by that leg's own accepted odds (here the
+    # recorded odds at acceptance): R x 1 / O_48 = S x O_47
+    assert m.payout == math.floor(
+        1_000 * xml_odds["47", "1"] * xml_odds["48", "2"] / xml_odds["48", "2"]
     )
+
+
+def multiple_on(event: str, selections: list[tuple[str, str, Fraction]], at: int) -> BetPlaced:
+    """A multiple of 10.00 whose legs carry their own accepted odds."""
+    legs = [leg(event, line, sel, int(odds * 10_000)) for line, sel, odds in selections]
+    return bet("m", legs, 1_000, at=at)

@@ -23,6 +23,7 @@ import pickle
 from collections.abc import Sequence
 from typing import Any
 
+from wagerflow.bet_rules import sport_legs
 from wagerflow.risk.limits import LimitBook, LimitsError, LimitUpdate, validate_update
 from wagerflow.risk.rounds import RoundBook
 from wagerflow.risk.sports import SportsBook
@@ -182,18 +183,26 @@ class EntityRisk:
         self, event: NormalizedEvent, now_ms: int, limits: LimitBook, home: bool = True
     ) -> list[RiskOutput]:
         """Apply one event. ``home`` False: the event concerns this entity only through a
-        multiple it holds (a leg's line result, the multiple's placement or decision on another
-        event): the books see it, the settlement, limits and suspend rules do not."""
-        self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
+        multiple it holds (a leg's line result on another event, the multiple's placement or
+        decision when its home is elsewhere): the exposure book sees it, and the settlement sees
+        line results (it settles the multiples at home here); limits and the suspend rules see
+        only the exposures it changes."""
         if not home:
             if isinstance(event, BetPlaced):
                 self.foreign_bets[event.tenant_id, event.bet_id] = None
+            foreign: list[RiskOutput] = []
+            if isinstance(event, LINE_RESULTS):
+                settled = self.sports_settlement.apply(event)
+                foreign.extend(settled)
+                foreign.extend(self.round_totals.apply(settled))
+                foreign.extend(settlement_messages(settled))
             exposures = self.sports.apply(event)
-            foreign: list[RiskOutput] = list(exposures)
+            foreign.extend(exposures)
             for record in exposures:
                 if isinstance(record, LineExposure | EventExposure):
                     foreign.extend(self.suspend.apply(record, now_ms))
             return foreign
+        self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
         if isinstance(event, BetPlaced):
             self.bets.setdefault((event.tenant_id, event.bet_id), event.event_time_ms)
         out: list[RiskOutput] = []
@@ -241,6 +250,10 @@ class RiskShardState:
         # holding a multiple with a leg on each (tenant, event, line)
         self._bet_index: dict[tuple[str, str], list[str]] = {}
         self._leg_index: dict[tuple[str, str | None, str], dict[str, None]] = {}
+        # every line result seen, per line (for multiples placed after it), pickled on change
+        self._results: dict[tuple[str, str | None, str], list[LineResult]] = {}
+        self._results_dirty = False
+        self._results_pickled = pickle.dumps({})
         self._deadlines: dict[str, int] = {}  # derived: each entity's next timer
 
     def __getstate__(self) -> dict[str, object]:
@@ -251,7 +264,11 @@ class RiskShardState:
             else:
                 self._pickled[key] = pickle.dumps(entity, protocol=pickle.HIGHEST_PROTOCOL)
         self._dirty.clear()
+        if self._results_dirty:
+            self._results_pickled = pickle.dumps(self._results, protocol=pickle.HIGHEST_PROTOCOL)
+            self._results_dirty = False
         return {
+            "results": self._results_pickled,
             "limits": self.limits,
             "config": self.config,
             "shards": self.shards,
@@ -264,6 +281,9 @@ class RiskShardState:
         self.limits = state["limits"]
         self.config = state["config"]
         self.shards = state["shards"]
+        self._results_pickled = state["results"]
+        self._results = pickle.loads(self._results_pickled)  # noqa: S301 own snapshot
+        self._results_dirty = False
         self._clocks = state["clocks"]
         self._next_sweep = state["next_sweep"]
         self._pickled = dict(state["entities"])
@@ -298,6 +318,8 @@ class RiskShardState:
             self.limits.apply_update(event)
             return []
         self._sweep(event)
+        if isinstance(event, LINE_RESULTS):
+            self._remember_result(event)
         out: list[RiskOutput] = []
         for key, home in self._targets(event, shard_key):
             entity = self.entities.get(key)
@@ -305,9 +327,35 @@ class RiskShardState:
                 entity = self.entities[key] = EntityRisk(self.config, key)
             self._dirty.add(key)
             if isinstance(event, BetPlaced):
-                self._index((event.tenant_id, event.bet_id), key, entity, home)
+                out.extend(self._results_for(event, key, entity, now_ms))
             out.extend(entity.apply(event, now_ms, self.limits, home))
+            if isinstance(event, BetPlaced):
+                self._index((event.tenant_id, event.bet_id), key, entity, home)
             self._track_deadline(key, entity)
+        return out
+
+    def _remember_result(self, event: LineResult) -> None:
+        """Keep every line result this shard sees (all are broadcast), for a multiple that
+        arrives later with a leg on that line: its books must start from the line's state."""
+        held = self._results.setdefault(_line_of(event), [])
+        held.append(event)
+        self._results_dirty = True
+
+    def _results_for(
+        self, bet: BetPlaced, key: str, entity: EntityRisk, now_ms: int
+    ) -> list[RiskOutput]:
+        """Before a multiple's placement reaches an entity, the results already seen of its
+        legs' lines on other events, applied as held results (line results are states)."""
+        if len({s.event_id for s in bet.selections if s.event_id is not None}) < 2:
+            return []
+        own = key.removeprefix("event:")
+        out: list[RiskOutput] = []
+        for leg in sport_legs(bet):
+            if leg.event_id == own:
+                continue
+            for where in ((bet.tenant_id, leg.event_id, leg.line), (bet.tenant_id, None, leg.line)):
+                for result in self._results.get(where, ()):
+                    out.extend(entity.apply(result, now_ms, self.limits, home=False))
         return out
 
     def _targets(self, event: NormalizedEvent, shard_key: str) -> list[tuple[str, bool]]:
@@ -320,8 +368,17 @@ class RiskShardState:
         if isinstance(event, LINE_RESULTS):
             targets = [(e, True) for e in entities if shard_of(e, self.shards) == shard_key]
             own = {e for e, _ in targets}
-            holders = self._leg_index.get(_line_of(event), {})
-            return targets + [(k, False) for k in holders if k not in own]
+            tenant, event_id, line = _line_of(event)
+            if event_id is None:
+                holders = {
+                    k
+                    for (t, _, ln), ks in self._leg_index.items()
+                    if (t, ln) == (tenant, line)
+                    for k in ks
+                }
+            else:
+                holders = set(self._leg_index.get((tenant, event_id, line), {}))
+            return targets + [(k, False) for k in sorted(holders) if k not in own]
         return [
             (e, i == 0) for i, e in enumerate(entities) if shard_of(e, self.shards) == shard_key
         ]
@@ -355,6 +412,10 @@ class RiskShardState:
             return
         self._next_sweep[provider] = clock + SWEEP_EVERY_MS
         cutoff = clock - RETENTION_MS
+        for where, results in list(self._results.items()):
+            if results[-1].provider_id == provider and results[-1].received_time_ms < cutoff:
+                del self._results[where]
+                self._results_dirty = True
         for key, entity in list(self.entities.items()):
             if (
                 entity.provider == provider

@@ -15,7 +15,8 @@ Figures follow MONEY.md §1:
   the open legs on s - sum of S over the open singles on the line``; negative when the book
   wins on ``s``.
 - **Worst case** (§1.3) of a line with ``k`` winners (the market's ``number_of_winners`` from its
-  latest ``MarketStatusChanged``, default 1): the sum of the ``k`` largest per-selection returns
+  latest ``MarketStatusChanged`` that states it, default 1; a change republishes the market's
+  lines): the sum of the ``k`` largest per-selection returns
   minus the line's stakes. An **event** sums its lines' worst cases; a **player** record is ``L``
   restricted to that player's bets (§1.4).
 - **Multiples** (§1.5): the bet's ``R`` counts on each still-open leg's selection, with the
@@ -136,7 +137,14 @@ def line_result(event: LineSettled | EventResult | MarketSettled) -> _LineResult
         named = dict.fromkeys(event.void_selections, VOID)
         named.update(dict.fromkeys(event.winners, WIN))
         return _LineResult(named, LOSE)
-    return _LineResult({}, LOSE)
+    return _LineResult(
+        {r.selection_id: _EXCHANGE_RESULTS.get(r.result, LOSE) for r in event.results}, LOSE
+    )
+
+
+_EXCHANGE_RESULTS: dict[str, LegResult] = {"WINNER": WIN, "REMOVED": VOID, "REMOVED_VACANT": VOID}
+"""A closed exchange market's runner statuses as a leg's result: a winner wins, a removed runner
+is void, every other status (LOSER, PLACED in a win market, HIDDEN) loses (MONEY.md §2)."""
 
 
 class SportsBook:
@@ -185,9 +193,18 @@ class SportsBook:
             self._market_in_play[tenant, event.market_id] = event.in_play
             if event.event_id is not None:
                 self._event_in_play[tenant, event.event_id] = event.in_play
-            if event.number_of_winners is not None:
-                self._winners[tenant, event.market_id] = event.number_of_winners
-            return []
+            if event.number_of_winners is None:
+                return []
+            held = self._winners.get((tenant, event.market_id), 1)
+            self._winners[tenant, event.market_id] = event.number_of_winners
+            if held == event.number_of_winners:
+                return []
+            lines = {
+                k: None
+                for k, m in self._line_market.items()
+                if (k[0], m) == (tenant, event.market_id)
+            }
+            return self._emit(lines, {}, event.event_time_ms)
         if isinstance(event, BetPlaced):
             return self._place(event)
         if isinstance(event, BetDecided | BetSettled):

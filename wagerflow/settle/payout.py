@@ -115,28 +115,28 @@ class MultipleSettlement(NamedTuple):
 
 
 def multiple_settlement(
-    stake: int, potential_return: int, legs: Sequence[tuple[LegResult, Fraction | None]]
+    stake: int, odds: Fraction, legs: Sequence[tuple[LegResult, Fraction | None]]
 ) -> MultipleSettlement:
-    """Every leg void: VOID, the stake back. Any leg lost in full: LOSE, 0. Every leg won in
-    full: WIN, the potential return. Otherwise ``floor(R * product of leg factors)`` (a leg whose
-    needed odds are unknown counts 1), labelled WIN above the stake, PUSH at it, HALF_LOSE below
-    it and LOSE at 0."""
+    """A multiple at decimal odds ``odds`` (exact): every leg void: VOID, the stake back. Any
+    leg lost in full: LOSE, 0. Every leg won in full: WIN, ``floor(S * O)``. Otherwise
+    ``floor(S * O * product of leg factors)``, floored once (a leg whose needed odds are unknown
+    counts 1), labelled WIN above the stake, PUSH at it, HALF_LOSE below it and LOSE at 0."""
     results = [r for r, _ in legs]
     if all(r.full_void for r in results):
         return MultipleSettlement("VOID", stake, odds_unknown=False)
     if any(r.lost_in_full for r in results):
         return MultipleSettlement("LOSE", 0, odds_unknown=False)
     if all(r.won_in_full for r in results):
-        return MultipleSettlement("WIN", potential_return, odds_unknown=False)
+        return MultipleSettlement("WIN", math.floor(stake * odds), odds_unknown=False)
     product = Fraction(1)
     unknown = False
-    for result, odds in legs:
-        factor = leg_factor(result, odds)
+    for result, own_odds in legs:
+        factor = leg_factor(result, own_odds)
         if factor is None:
             unknown = True
         else:
             product *= factor
-    payout = math.floor(potential_return * product)
+    payout = math.floor(stake * odds * product)
     outcome: BetOutcome
     if payout > stake:
         outcome = "WIN"

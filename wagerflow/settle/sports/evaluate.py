@@ -13,10 +13,13 @@ The payout arithmetic is ``wagerflow.settle.payout``. Rules:
   -> LOSE, 0; every leg won in full -> WIN, the potential return ``R``; otherwise
   ``floor(R * product of leg factors)``, floored once: a leg factor is ``v / O_leg + w`` (void
   ``1/O_leg``, half win ``(1 + O_leg) / (2 O_leg)``, half loss ``1 / (2 O_leg)``, dead heat
-  ``d``, won 1), ``O_leg`` being the leg selection's *market odds at acceptance* (below). A leg
-  that needs ``O_leg`` (``v > 0``) without one counts as won in full (factor 1: the house may
-  overpay, hence the flag) and the version is flagged LEG_ODDS_UNKNOWN. Outcome: WIN above the
-  stake, PUSH at it, HALF_LOSE below it, LOSE at 0; ``reason`` None.
+  ``d``, won 1), ``O_leg`` being the leg's own accepted odds (MONEY.md §1.5: never a market
+  sample). A leg that needs ``O_leg`` (``v > 0``) without one counts as won in full (factor 1:
+  the house may overpay, hence the flag) and the version is flagged LEG_ODDS_UNKNOWN. A leg lost
+  in full settles the multiple LOSE at once, without waiting for its other legs (§1.5).
+  Outcome: WIN above the stake, PUSH at it, HALF_LOSE below it, LOSE at 0; ``reason`` None.
+- **PAYOUT_MISMATCH**: every settled version of a bet whose provider ``potentialPayout`` is more
+  than one minor unit from ``R`` (MONEY.md §1.1).
 - **ODDS_MISMATCH** (singles): when the single's odds ``O`` exceed those market odds by more
   than the tolerance, ``O > market * (1 + odds_tolerance_bp / 10_000)`` exactly (at the
   tolerance is no mismatch), every settled version is flagged; it is still paid at ``O``.
@@ -69,17 +72,25 @@ def evaluate(tenant: str, bet: Bet, lines: LineBook) -> Target | None:
 
 def _settle(tenant: str, bet: Bet, states: dict[LineKey, LineState]) -> Target | None:
     """The settlement the given line states give the bet (its time left 0)."""
-    marks = []
-    for leg in bet.legs:
-        own = states.get((tenant, leg.event_id, leg.line), EMPTY)
-        anywhere = states.get((tenant, None, leg.line), EMPTY)
-        mark = _mark(bet, leg, own, anywhere)
-        if mark is None:
-            return None
-        marks.append(mark)
+    found = [
+        _mark(
+            bet,
+            leg,
+            states.get((tenant, leg.event_id, leg.line), EMPTY),
+            states.get((tenant, None, leg.line), EMPTY),
+        )
+        for leg in bet.legs
+    ]
+    payout_flag: tuple[SettlementFlag, ...] = ("PAYOUT_MISMATCH",) if bet.payout_mismatch else ()
+    if len(found) > 1 and any(m is not None and m.result.lost_in_full for m in found):
+        return Target("LOSE", 0, None, payout_flag, settled_at_ms=0)  # dead at once (§1.5)
+    marks = [m for m in found if m is not None]
+    if len(marks) < len(found):
+        return None
     if len(marks) == 1:
         (mark,) = marks
-        flags: tuple[SettlementFlag, ...] = ("ODDS_MISMATCH",) if bet.odds_mismatch else ()
+        mismatch: tuple[SettlementFlag, ...] = ("ODDS_MISMATCH",) if bet.odds_mismatch else ()
+        flags = (*mismatch, *payout_flag)
         return Target(
             outcome=single_outcome(mark.result),
             payout=single_payout(bet.stake, bet.odds, mark.result),
@@ -88,15 +99,16 @@ def _settle(tenant: str, bet: Bet, states: dict[LineKey, LineState]) -> Target |
             settled_at_ms=0,
         )
     legs = [
-        (m.result, None if leg.market_odds is None else Fraction(leg.market_odds, ODDS_SCALE))
+        (m.result, None if leg.odds is None else Fraction(leg.odds, ODDS_SCALE))
         for m, leg in zip(marks, bet.legs, strict=True)
     ]
-    multiple = multiple_settlement(bet.stake, bet.potential_return, legs)
+    multiple = multiple_settlement(bet.stake, bet.multiple_odds, legs)
+    unknown: tuple[SettlementFlag, ...] = ("LEG_ODDS_UNKNOWN",) if multiple.odds_unknown else ()
     return Target(
         outcome=multiple.outcome,
         payout=multiple.payout,
         reason=None,
-        flags=("LEG_ODDS_UNKNOWN",) if multiple.odds_unknown else (),
+        flags=(*unknown, *payout_flag),
         settled_at_ms=0,
     )
 

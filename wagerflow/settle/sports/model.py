@@ -17,7 +17,8 @@ class Leg(NamedTuple):
     event_id: str
     line: str
     selection_id: str
-    market_odds: int | None  # at acceptance, x ODDS_SCALE
+    market_odds: int | None  # the market's at acceptance, x ODDS_SCALE (for ODDS_MISMATCH)
+    odds: int | None  # the leg's own accepted odds, x ODDS_SCALE (a multiple's leg factors)
 
 
 class Bet(NamedTuple):
@@ -26,10 +27,11 @@ class Bet(NamedTuple):
     currency: str
     stake: int
     odds: Fraction  # a single's odds
-    potential_return: int
+    multiple_odds: Fraction  # O of a multiple, exact (``bet_rules.bet_odds``): R = floor(S x O)
     placed_ms: int
     legs: tuple[Leg, ...]
     odds_mismatch: bool
+    payout_mismatch: bool
 
 
 class Target(NamedTuple):

@@ -46,7 +46,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from wagerflow.bet_rules import bet_return, sport_legs
+from wagerflow.bet_rules import bet_odds as multiple_odds
+from wagerflow.bet_rules import payout_mismatch, sport_legs
 from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
@@ -161,6 +162,7 @@ class SportsSettlement:
                     (event.tenant_id, leg.event_id, leg.line, leg.selection_id),
                     event.event_time_ms,
                 ),
+                leg.odds,
             )
             for leg in sport_legs(event)
         ]
@@ -179,10 +181,11 @@ class SportsSettlement:
             currency=event.currency,
             stake=event.stake,
             odds=odds,
-            potential_return=bet_return(event),
+            multiple_odds=multiple_odds(event, sport_legs(event)),
             placed_ms=event.event_time_ms,
             legs=tuple(legs),
             odds_mismatch=mismatch,
+            payout_mismatch=payout_mismatch(event),
         )
         for leg in legs:
             self._on_line.setdefault((key[0], leg.event_id, leg.line), {})[key] = None

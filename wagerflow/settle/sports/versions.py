@@ -7,7 +7,7 @@
   always gives a version. ``version`` 1, 2, ... per bet; ``previous_*`` repeat the bet's
   previous version (None / 0 for version 1). CORRECTED marks a SETTLED version replacing a
   SETTLED one with another outcome or payout (not one after an OPEN version). Flags come in the
-  order PROVIDER_SETTLED, CORRECTED, ODDS_MISMATCH, LEG_ODDS_UNKNOWN.
+  order PROVIDER_SETTLED, CORRECTED, ODDS_MISMATCH, PAYOUT_MISMATCH, LEG_ODDS_UNKNOWN.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ _FLAG_ORDER: tuple[SettlementFlag, ...] = (
     "PROVIDER_SETTLED",
     "CORRECTED",
     "ODDS_MISMATCH",
+    "PAYOUT_MISMATCH",
     "LEG_ODDS_UNKNOWN",
 )
 
