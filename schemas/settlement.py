@@ -34,6 +34,7 @@ SettlementFlag = Literal[
     "AFTER_CANCEL",
     "PROVIDER_SETTLED",
     "LEG_ODDS_UNKNOWN",
+    "DEAD_HEAT_UNRESOLVED",
 ]
 """Why a settlement needs a second look:
 
@@ -47,7 +48,9 @@ SettlementFlag = Literal[
 - ``AFTER_CANCEL``: a credit for a bet that was already cancelled;
 - ``PROVIDER_SETTLED``: the provider sent the payout (``BetSettled``), we did not compute it;
 - ``LEG_ODDS_UNKNOWN``: a multiple with a void or partial leg whose odds at acceptance are not
-  known (see the sports settlement rules for how it is paid).
+  known (see the sports settlement rules for how it is paid);
+- ``DEAD_HEAT_UNRESOLVED``: a Betfair place market closed with more WINNER runners than places:
+  the stream cannot say who tied, so the bet was paid in full (MONEY.md §2.3).
 """
 
 
@@ -82,6 +85,11 @@ class BetSettlement(_Record, tag="settlement.bet", frozen=True, kw_only=True):
     and payout below: what this version replaces, so an aggregate can subtract it."""
     previous_outcome: BetOutcome | None = None
     previous_payout: int = 0
+    accepted_odds: int | None = None
+    """A single's accepted odds ``O`` x 10,000 (None for a multiple, or odds off the scale)."""
+    reduced_odds: int | None = None
+    """A single's odds after Betfair reduction factors ``O'`` x 10,000 (MONEY.md §2.2); equal to
+    ``accepted_odds`` when no removal reduced them; None when not a Betfair market."""
 
 
 class RoundSummary(_Record, tag="settlement.round", frozen=True, kw_only=True):
