@@ -457,7 +457,7 @@ def test_betfair_market_settled_matches_every_event_and_refunds_removed() -> Non
         "w": (("SETTLED", "WIN", 250), None),
         "l": (("SETTLED", "LOSE", 0), None),
         "r": (("SETTLED", "VOID", 100), "removed"),
-        "p": (("SETTLED", "WIN", 250), None),
+        "p": (("SETTLED", "LOSE", 0), None),  # PLACED in a win market is not a win (§2)
     }
 
 

@@ -101,4 +101,6 @@ class VersionBook:
             previous_state=None if last is None else last.state,
             previous_outcome=None if last is None else last.outcome,
             previous_payout=0 if last is None else last.payout,
+            accepted_odds=None if target is None else target.accepted_odds,
+            reduced_odds=None if target is None else target.reduced_odds,
         )
