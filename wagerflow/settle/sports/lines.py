@@ -11,9 +11,10 @@ which ``evaluate`` times a bet's settlement. Rules:
   removals kept for the Betfair rules of singles (``wagerflow.settle.betfair_rules``); for a
   multiple's leg WINNER wins, REMOVED / REMOVED_VACANT is void, PLACED (not a win outside each
   way), LOSER and HIDDEN lose. A selection a result does not name has lost. The generic
-  bridge's ``EventResult`` settles nothing here (it releases exposure in ``wagerflow.risk.sports``): the bridge settles
-  each of its bets itself with ``BetSettled``, and two sources for one bet, on different
-  partitions, would make the bet's versions depend on which arrives first.
+  bridge's ``EventResult`` settles nothing here (it releases exposure in
+  ``wagerflow.risk.sports``): the bridge settles each of its bets itself with ``BetSettled``,
+  and two sources for one bet, on different partitions, would make the bet's versions depend
+  on which arrives first.
 - **Removals**: ``RunnerRemoved`` adds the removal to its (event, market) line: a leg on that
   runner is VOID from then on, whatever comes later (MONEY.md §2.1).
 - **Certainty policy**: a line settles on its FIRST result, certainty 1 or 2

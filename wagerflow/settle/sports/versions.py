@@ -7,7 +7,7 @@
   always gives a version. ``version`` 1, 2, ... per bet; ``previous_*`` repeat the bet's
   previous version (None / 0 for version 1). CORRECTED marks a SETTLED version replacing a
   SETTLED one with another outcome or payout (not one after an OPEN version). Flags come in the
-  order PROVIDER_SETTLED, CORRECTED, ODDS_MISMATCH, LEG_ODDS_UNKNOWN.
+  order PROVIDER_SETTLED, CORRECTED, ODDS_MISMATCH, LEG_ODDS_UNKNOWN, DEAD_HEAT_UNRESOLVED.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ _FLAG_ORDER: tuple[SettlementFlag, ...] = (
     "CORRECTED",
     "ODDS_MISMATCH",
     "LEG_ODDS_UNKNOWN",
+    "DEAD_HEAT_UNRESOLVED",
 )
 
 
