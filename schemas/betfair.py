@@ -25,6 +25,8 @@ class RunnerDefinition(msgspec.Struct, frozen=True, kw_only=True):
     adjustmentFactor: Decimal | None = None
     hc: Decimal | None = None
     name: str | None = None
+    removalDate: str | None = None
+    """ISO-8601 UTC time the runner was removed (REMOVED / REMOVED_VACANT runners)."""
 
 
 class MarketDefinition(msgspec.Struct, frozen=True, kw_only=True):
@@ -32,7 +34,12 @@ class MarketDefinition(msgspec.Struct, frozen=True, kw_only=True):
     inPlay: bool = False
     eventId: str | None = None
     eventTypeId: str | None = None
+    competitionId: str | None = None
     marketType: str | None = None
+    bettingType: str | None = None
+    numberOfWinners: int | None = None
+    eachWayDivisor: Decimal | None = None
+    marketBaseRate: Decimal | None = None
     marketTime: str | None = None
     settledTime: str | None = None
     version: int | None = None

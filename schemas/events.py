@@ -21,7 +21,7 @@ import msgspec
 SCHEMA_VERSION = 1
 
 Category = Literal["sport", "slot", "live"]
-SelectionResultCode = Literal["WINNER", "LOSER", "REMOVED", "PLACED"]
+SelectionResultCode = Literal["WINNER", "LOSER", "REMOVED", "PLACED", "REMOVED_VACANT", "HIDDEN"]
 LineStatus = Literal["OPEN", "SUSPENDED", "INACTIVE", "HANDED_OVER", "SETTLED", "CANCELLED"]
 BetOutcome = Literal["WIN", "LOSE", "PUSH", "VOID", "HALF_WIN", "HALF_LOSE", "RETRY"]
 
@@ -117,7 +117,24 @@ class BettingStopped(_Event, tag="market.bet_stop", frozen=True, kw_only=True):
     status: LineStatus
 
 
-MarketEvent = MarketStatusChanged | BettingStopped
+class RunnerRemoved(_Event, tag="market.runner_removed", frozen=True, kw_only=True):
+    """A runner left a Betfair market (status REMOVED or REMOVED_VACANT), emitted once, from the
+    first market definition that shows it. Bets on it are void from then on; bets on the other
+    runners accepted before ``removal_time_ms`` have their odds reduced by ``adjustment_factor``
+    (MONEY.md §2.1, §2.2)."""
+
+    event_id: str | None
+    market_id: str
+    selection_id: str
+    adjustment_factor: int | None
+    """The runner's ``adjustmentFactor``: percent x 10,000 (7.14 % -> 71,400); None: none."""
+    removal_time_ms: int
+    """The runner's ``removalDate``; without one, the time of the definition that showed it."""
+    vacant: bool
+    """``REMOVED_VACANT`` (a vacant trap) rather than ``REMOVED``."""
+
+
+MarketEvent = MarketStatusChanged | BettingStopped | RunnerRemoved
 
 
 # --- event lifecycle --------------------------------------------------------------------------
@@ -278,6 +295,10 @@ class SelectionResult(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     selection_id: str
     result: SelectionResultCode
     bsp_odds: int | None = None
+    adjustment_factor: int | None = None
+    """Betfair ``adjustmentFactor``, percent x 10,000 (as ``RunnerRemoved``)."""
+    removal_time_ms: int | None = None
+    """A removed runner's ``removalDate`` (as ``RunnerRemoved``); None for the others."""
 
 
 class MarketSettled(_Event, tag="market.result", frozen=True, kw_only=True):
@@ -286,6 +307,12 @@ class MarketSettled(_Event, tag="market.result", frozen=True, kw_only=True):
     event_id: str | None
     market_id: str
     results: list[SelectionResult]
+    number_of_winners: int | None = None
+    """Betfair ``numberOfWinners`` (places paid); None: one."""
+    each_way_divisor: int | None = None
+    """Betfair ``eachWayDivisor`` x 10,000 (an ``EACH_WAY`` market's place-odds divisor)."""
+    market_type: str | None = None
+    """Betfair ``marketType`` (``WIN``, ``PLACE``, ``EACH_WAY`` ...)."""
 
     @property
     def winners(self) -> list[str]:

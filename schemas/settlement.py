@@ -35,6 +35,7 @@ SettlementFlag = Literal[
     "PROVIDER_SETTLED",
     "LEG_ODDS_UNKNOWN",
     "PAYOUT_MISMATCH",
+    "DEAD_HEAT_UNRESOLVED",
 ]
 """Why a settlement needs a second look:
 
@@ -50,7 +51,9 @@ SettlementFlag = Literal[
 - ``LEG_ODDS_UNKNOWN``: a multiple with a void or partial leg whose own accepted odds are not
   known (see the sports settlement rules for how it is paid);
 - ``PAYOUT_MISMATCH``: the provider's ``potentialPayout`` is more than one minor unit from the
-  bet's return ``R = floor(S x O)``; ``R`` is what is booked and paid (MONEY.md §1.1).
+  bet's return ``R = floor(S x O)``; ``R`` is what is booked and paid (MONEY.md §1.1);
+- ``DEAD_HEAT_UNRESOLVED``: a Betfair place market closed with more WINNER runners than places:
+  the stream cannot say who tied, so the bet was paid in full (MONEY.md §2.3).
 """
 
 
@@ -85,6 +88,11 @@ class BetSettlement(_Record, tag="settlement.bet", frozen=True, kw_only=True):
     and payout below: what this version replaces, so an aggregate can subtract it."""
     previous_outcome: BetOutcome | None = None
     previous_payout: int = 0
+    accepted_odds: int | None = None
+    """A single's accepted odds ``O`` x 10,000 (None for a multiple, or odds off the scale)."""
+    reduced_odds: int | None = None
+    """A single's odds after Betfair reduction factors ``O'`` x 10,000 (MONEY.md §2.2); equal to
+    ``accepted_odds`` when no removal reduced them; None when not a Betfair market."""
 
 
 class RoundSummary(_Record, tag="settlement.round", frozen=True, kw_only=True):

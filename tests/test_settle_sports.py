@@ -459,7 +459,7 @@ def test_betfair_market_settled_matches_every_event_and_refunds_removed() -> Non
         "w": (("SETTLED", "WIN", 250), None),
         "l": (("SETTLED", "LOSE", 0), None),
         "r": (("SETTLED", "VOID", 100), "removed"),
-        "p": (("SETTLED", "WIN", 250), None),
+        "p": (("SETTLED", "LOSE", 0), None),  # PLACED in a win market is not a win (§2)
     }
 
 
@@ -762,6 +762,9 @@ def line_results(draw: st.DrawFn, event: str, line: str, at: int) -> NormalizedE
     if kind == "betfair":
         codes: list[SelectionResultCode] = ["WINNER", "LOSER", "REMOVED", "PLACED"]
         results = {s: draw(st.sampled_from(codes)) for s in sels}
+        winners = [s for s, code in results.items() if code == "WINNER"]
+        for s in winners[1:]:  # one winner: dead heats are tests/test_betfair_money.py's
+            results[s] = "LOSER"
         return market_settled(draw(st.sampled_from([event, None])), line, results, at=at)
     voids = draw(st.lists(st.sampled_from(SELECTIONS), unique=True, max_size=1))
     return event_result(event, line, winners=sels, voids=voids, at=at)
@@ -888,7 +891,7 @@ def final_lines(
                 where = (e.event_id, e.line_id)
             elif isinstance(e, MarketSettled):
                 for r in e.results:
-                    kind = {"WINNER": "won", "PLACED": "won", "LOSER": "lost"}.get(r.result, "void")
+                    kind = {"WINNER": "won", "REMOVED": "void"}.get(r.result, "lost")
                     sels[r.selection_id] = (kind, Fraction(kind == "void"), None, None)
                 where = (e.event_id, e.market_id)
             if where in settled and settled[where][0] > certainty:

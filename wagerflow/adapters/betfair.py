@@ -8,9 +8,14 @@ Two pure steps:
   plain picklable data so the flow can snapshot it for recovery.
 
 Semantics (Betfair ESA): ``img: true`` on a market replaces the cached market; otherwise runner
-changes are deltas where ``[price, size]`` with size 0 removes the level. A ``marketDefinition``
-carries the status (INACTIVE/OPEN/SUSPENDED/CLOSED); a CLOSED definition in which no runner is
-still ACTIVE settles the market with each runner's WINNER/LOSER/REMOVED/PLACED status.
+changes are deltas where ``[price, size]`` with size 0 removes the level; several changes of one
+runner in one message apply in order and emit one ``OddsChanged`` (the runner's final top). A
+runner is (``id``, ``hc``): a handicap runner's selection id is ``{id}:{hc}`` (``hc`` absent or 0:
+``{id}``). A ``marketDefinition`` carries the status (INACTIVE/OPEN/SUSPENDED/CLOSED); the first
+definition showing a runner REMOVED or REMOVED_VACANT emits ``RunnerRemoved`` (its
+``adjustmentFactor`` and ``removalDate``); a CLOSED definition in which no runner is still ACTIVE
+settles the market with each runner's documented status (WINNER, LOSER, PLACED, REMOVED,
+REMOVED_VACANT, HIDDEN), its ``numberOfWinners``, ``eachWayDivisor`` and ``marketType``.
 
 Assumptions: the best back is the highest price on the ``atb`` ladder (else level 0 of ``batb``,
 else of ``bdatb``), the best lay the lowest on ``atl`` (likewise); sizes are in the account's
@@ -19,7 +24,9 @@ currency, which the stream does not carry (configured, default GBP).
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 import msgspec
@@ -34,6 +41,7 @@ from wagerflow.schemas.betfair import (
     MarketDefinition,
     PriceSize,
     RunnerChange,
+    RunnerDefinition,
 )
 from wagerflow.schemas.dlq import Reason
 from wagerflow.schemas.events import (
@@ -42,6 +50,7 @@ from wagerflow.schemas.events import (
     MarketStatusChanged,
     NormalizedEvent,
     OddsChanged,
+    RunnerRemoved,
     SelectionResult,
     SourceRef,
 )
@@ -51,7 +60,11 @@ PROVIDER = "betfair"
 CATEGORY: Category = "sport"
 Top = tuple[int | None, int | None, int | None, int | None, int | None]
 """Best back odds and size, best lay odds and size, last traded odds."""
-_SETTLED_STATUSES = frozenset({"WINNER", "LOSER", "REMOVED", "PLACED"})
+_SETTLED_STATUSES = frozenset({"WINNER", "LOSER", "REMOVED", "REMOVED_VACANT", "PLACED", "HIDDEN"})
+_REMOVED_STATUSES = frozenset({"REMOVED", "REMOVED_VACANT"})
+RunnerKey = tuple[int, Decimal]
+"""A runner of a market: selection id and handicap (0 without one)."""
+_CHANGE_ENCODER = msgspec.json.Encoder()
 
 
 class _OpOnly(msgspec.Struct):
@@ -88,6 +101,48 @@ def decode(raw: bytes) -> MarketChangeMessage | Rejection:
     return msg
 
 
+def change_parts(change: MarketChange) -> list[tuple[str, int]]:
+    """The parts of a market change with a fingerprint of what each says, whatever its bytes:
+    the definition, the traded volume, and each runner's changes (repeats in order). Real
+    streams split one change over lines with the same ``pt`` and ``clk``, each line with other
+    parts; a resend repeats the same parts, so a part seen before with other content is a
+    conflict. A change with none of them is one part, itself."""
+    img = b"img" if change.img else b""
+    parts: list[tuple[str, int]] = []
+    if change.marketDefinition is not None:
+        parts.append(("def", zlib.crc32(img + _CHANGE_ENCODER.encode(change.marketDefinition))))
+    if change.tv is not None:
+        parts.append(("tv", zlib.crc32(img + str(change.tv).encode())))
+    by_runner: dict[RunnerKey, list[RunnerChange]] = {}
+    for rc in change.rc:
+        by_runner.setdefault(runner_key(rc.id, rc.hc), []).append(rc)
+    parts.extend(
+        (f"rc:{selection_id(key)}", zlib.crc32(img + _CHANGE_ENCODER.encode(rcs)))
+        for key, rcs in by_runner.items()
+    )
+    return parts or [("change", zlib.crc32(_CHANGE_ENCODER.encode(change)))]
+
+
+def runner_key(runner_id: int, hc: Decimal | None) -> RunnerKey:
+    return runner_id, hc if hc is not None else Decimal(0)
+
+
+def selection_id(key: RunnerKey) -> str:
+    runner_id, hc = key
+    return str(runner_id) if hc == 0 else f"{runner_id}:{format(hc.normalize(), 'f')}"
+
+
+def _epoch_ms(iso: str | None) -> int | None:
+    """A Betfair ISO-8601 UTC time (``2017-06-14T07:00:50.000Z``) as epoch ms; None if absent or
+    unreadable."""
+    if iso is None:
+        return None
+    try:
+        return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
 def is_heartbeat(msg: MarketChangeMessage) -> bool:
     return msg.ct == "HEARTBEAT" and not msg.mc
 
@@ -115,6 +170,9 @@ class RunnerBook:
     ltp: Decimal | None = None
     bsp: Decimal | None = None
     top: Top | None = None
+    adjustment_factor: Decimal | None = None
+    removed_ms: int | None = None
+    """When the runner was removed (``removalDate``, else the definition's publish time)."""
 
 
 @dataclass(slots=True)
@@ -127,7 +185,7 @@ class MarketBook:
     in_play: bool = False
     version: int = 0
     results: tuple[tuple[str, str], ...] | None = None
-    runners: dict[int, RunnerBook] = field(default_factory=dict)
+    runners: dict[RunnerKey, RunnerBook] = field(default_factory=dict)
 
 
 def _apply_ladder(ladder: dict[Decimal, Decimal], deltas: list[PriceSize] | None) -> None:
@@ -192,6 +250,54 @@ def _apply_runner_change(runner: RunnerBook, rc: RunnerChange) -> None:
         runner.ltp = rc.ltp
 
 
+def _scaled(value: Decimal | None) -> int | None:
+    return None if value is None else odds_to_scaled(value)
+
+
+def _removals(
+    book: MarketBook, definition: MarketDefinition, meta: ChangeMeta
+) -> list[NormalizedEvent]:
+    """A ``RunnerRemoved`` for each runner this definition is the first to show removed."""
+    events: list[NormalizedEvent] = []
+    for rd in definition.runners:
+        key = runner_key(rd.id, rd.hc)
+        runner = book.runners[key]
+        if rd.status not in _REMOVED_STATUSES or runner.removed_ms is not None:
+            continue
+        removed_ms = _epoch_ms(rd.removalDate)
+        runner.removed_ms = meta.publish_time_ms if removed_ms is None else removed_ms
+        sid = selection_id(key)
+        events.append(
+            RunnerRemoved(
+                tenant_id=meta.tenant_id,
+                provider_id=PROVIDER,
+                category=CATEGORY,
+                event_time_ms=meta.publish_time_ms,
+                received_time_ms=meta.received_time_ms,
+                dedup_key=f"{PROVIDER}:{book.market_id}:removed:{sid}",
+                source=meta.source,
+                event_id=book.event_id,
+                market_id=book.market_id,
+                selection_id=sid,
+                adjustment_factor=_scaled(rd.adjustmentFactor),
+                removal_time_ms=runner.removed_ms,
+                vacant=rd.status == "REMOVED_VACANT",
+            )
+        )
+    return events
+
+
+def _result(book: MarketBook, rd: RunnerDefinition) -> SelectionResult:
+    runner = book.runners[runner_key(rd.id, rd.hc)]
+    return SelectionResult(
+        selection_id=selection_id(runner_key(rd.id, rd.hc)),
+        result=rd.status,  # type: ignore[arg-type]  # every status but ACTIVE, checked by caller
+        bsp_odds=_scaled(rd.bsp),
+        adjustment_factor=_scaled(rd.adjustmentFactor),
+        removal_time_ms=runner.removed_ms,
+    )
+
+
 def _definition_events(
     book: MarketBook, definition: MarketDefinition, meta: ChangeMeta
 ) -> list[NormalizedEvent]:
@@ -199,10 +305,12 @@ def _definition_events(
     if definition.eventId is not None:
         book.event_id = definition.eventId
     for rd in definition.runners:
-        runner = book.runners.setdefault(rd.id, RunnerBook())
+        runner = book.runners.setdefault(runner_key(rd.id, rd.hc), RunnerBook())
         runner.status = rd.status
         if rd.bsp is not None:
             runner.bsp = rd.bsp
+        if rd.adjustmentFactor is not None:
+            runner.adjustment_factor = rd.adjustmentFactor
     previous = book.status
     if definition.status != previous or definition.inPlay != book.in_play:
         book.status = definition.status
@@ -221,13 +329,19 @@ def _definition_events(
                 status=definition.status,
                 in_play=definition.inPlay,
                 previous_status=previous,
+                number_of_winners=definition.numberOfWinners,
+                sport_id=definition.eventTypeId,
+                competition_id=definition.competitionId,
             )
         )
+    events.extend(_removals(book, definition, meta))
     settled = definition.status == "CLOSED" and all(
         rd.status in _SETTLED_STATUSES for rd in definition.runners
     )
     if settled and definition.runners:
-        results = tuple((str(rd.id), rd.status) for rd in definition.runners)
+        results = tuple(
+            (selection_id(runner_key(rd.id, rd.hc)), rd.status) for rd in definition.runners
+        )
         if results != book.results:
             book.results = results
             events.append(
@@ -241,14 +355,10 @@ def _definition_events(
                     source=meta.source,
                     event_id=book.event_id,
                     market_id=book.market_id,
-                    results=[
-                        SelectionResult(
-                            selection_id=str(rd.id),
-                            result=rd.status,  # type: ignore[arg-type]  # filtered above
-                            bsp_odds=odds_to_scaled(rd.bsp) if rd.bsp is not None else None,
-                        )
-                        for rd in definition.runners
-                    ],
+                    results=[_result(book, rd) for rd in definition.runners],
+                    number_of_winners=definition.numberOfWinners,
+                    each_way_divisor=_scaled(definition.eachWayDivisor),
+                    market_type=definition.marketType,
                 )
             )
     return events
@@ -269,20 +379,31 @@ def apply_market_change(
             book.in_play = previous.in_play
             book.results = previous.results
             book.runners = {
-                rid: RunnerBook(status=r.status, bsp=r.bsp, top=r.top)
+                rid: RunnerBook(
+                    status=r.status,
+                    bsp=r.bsp,
+                    top=r.top,
+                    adjustment_factor=r.adjustment_factor,
+                    removed_ms=r.removed_ms,
+                )
                 for rid, r in previous.runners.items()
             }
     book.version = max(book.version, meta.publish_time_ms)
     events: list[NormalizedEvent] = []
     if change.marketDefinition is not None:
         events.extend(_definition_events(book, change.marketDefinition, meta))
+    touched: dict[RunnerKey, None] = {}
     for rc in change.rc:
-        runner = book.runners.setdefault(rc.id, RunnerBook())
-        _apply_runner_change(runner, rc)
+        key = runner_key(rc.id, rc.hc)
+        _apply_runner_change(book.runners.setdefault(key, RunnerBook()), rc)
+        touched[key] = None
+    for key in touched:
+        runner = book.runners[key]
         top = _top(runner, meta.currency)
         if top != runner.top:
             runner.top = top
             back, back_size, lay, lay_size, ltp = top
+            sid = selection_id(key)
             events.append(
                 OddsChanged(
                     tenant_id=meta.tenant_id,
@@ -290,11 +411,11 @@ def apply_market_change(
                     category=CATEGORY,
                     event_time_ms=meta.publish_time_ms,
                     received_time_ms=meta.received_time_ms,
-                    dedup_key=f"{PROVIDER}:{book.market_id}:odds:{rc.id}:{meta.publish_time_ms}",
+                    dedup_key=f"{PROVIDER}:{book.market_id}:odds:{sid}:{meta.publish_time_ms}",
                     source=meta.source,
                     event_id=book.event_id,
                     market_id=book.market_id,
-                    selection_id=str(rc.id),
+                    selection_id=sid,
                     currency=meta.currency,
                     best_back_odds=back,
                     best_back_size=back_size,
@@ -309,12 +430,12 @@ def apply_market_change(
 def market_state(book: MarketBook, tenant_id: str, currency: str) -> MarketState:
     """The latest state of a market as written to Redis."""
     selections = []
-    for rid in sorted(book.runners):
-        runner = book.runners[rid]
+    for key in sorted(book.runners):
+        runner = book.runners[key]
         back, back_size, lay, lay_size, ltp = runner.top or (None, None, None, None, None)
         selections.append(
             SelectionState(
-                selection_id=str(rid),
+                selection_id=selection_id(key),
                 status=runner.status,
                 best_back_odds=back,
                 best_back_size=back_size,

@@ -53,11 +53,18 @@ class Deduplicator:
         """Release ``key`` (a rollback makes the next message with it new again)."""
         self._seen.pop(key, None)
 
-    def check(self, key: str, fingerprint: int, event_time_ms: int) -> Verdict:
-        """The verdict on one message; a NEW key is remembered."""
+    def peek(self, key: str, fingerprint: int) -> Verdict:
+        """The verdict ``check`` would give, remembering nothing."""
         held = self._seen.get(key)
         if held is not None and held[1] >= self._watermark - self.horizon_ms:
             return Verdict.DUPLICATE if held[0] == fingerprint else Verdict.CONFLICT
+        return Verdict.NEW
+
+    def check(self, key: str, fingerprint: int, event_time_ms: int) -> Verdict:
+        """The verdict on one message; a NEW key is remembered."""
+        verdict = self.peek(key, fingerprint)
+        if verdict is not Verdict.NEW:
+            return verdict
         self._seen[key] = (fingerprint, event_time_ms)
         if event_time_ms > self._watermark:
             self._watermark = event_time_ms

@@ -58,7 +58,8 @@ class NormalizeShardState:
     """The memory of one shard.
 
     - a message whose dedup key was seen with the same content is a **duplicate** (dropped,
-      counted); with other content a **conflict** (DLQ);
+      counted); with other content a **conflict** (DLQ). A Betfair market change is judged per
+      part (``_admit_change``), so the lines of a split message are not conflicts;
     - a signed message whose nonce was seen is a **replay** (DLQ);
     - odds older than what their line (or Betfair market) already applied are **stale**
       (dropped, counted);
@@ -128,17 +129,36 @@ class NormalizeShardState:
             return self._conflict(provider, key, source, raw)
         return True
 
+    def _admit_change(self, work: MarketChangeInput) -> DlqEntry | bool:
+        """A Betfair market change is keyed per part (``betfair.change_parts``) under its market,
+        ``pt`` and ``clk``: the lines of a split message carry other parts and are all new, a
+        resend repeats seen parts (a duplicate when all are the same, a conflict when one is
+        not). A change with a new part is applied whole: its repeated parts are idempotent."""
+        change, meta, clock, raw = work
+        memory = self.dedup(betfair.PROVIDER)
+        prefix = f"{betfair.PROVIDER}:{change.id}:{meta.publish_time_ms}:{clock}"
+        parts = [(f"{prefix}:{name}", fp) for name, fp in betfair.change_parts(change)]
+        verdicts = [memory.peek(key, fp) for key, fp in parts]
+        if Verdict.CONFLICT in verdicts:
+            key = next(
+                k for (k, _), v in zip(parts, verdicts, strict=True) if v is Verdict.CONFLICT
+            )
+            return self._conflict(betfair.PROVIDER, key, meta.source, raw)
+        if Verdict.NEW not in verdicts:
+            self.duplicates += 1
+            return False
+        for key, fp in parts:
+            memory.check(key, fp, meta.publish_time_ms)
+        return True
+
     def _apply_market(
         self,
         work: MarketChangeInput,
         out: list[NormalizeOutput],
         touched: dict[str, betfair.MarketBook],
     ) -> None:
-        change, meta, clock, raw = work
-        key = f"{betfair.PROVIDER}:{change.id}:{meta.publish_time_ms}:{clock}"
-        admitted = self._admit(
-            key, zlib.crc32(raw), meta.publish_time_ms, betfair.PROVIDER, meta.source, raw
-        )
+        change, meta = work.change, work.meta
+        admitted = self._admit_change(work)
         if admitted is not True:
             if admitted is not False:
                 out.append(admitted)

@@ -42,6 +42,7 @@ from wagerflow.schemas.events import (
     MarketSettled,
     NormalizedEvent,
     ProviderHealth,
+    RunnerRemoved,
     SettlementRolledBack,
     WalletTransaction,
 )
@@ -53,6 +54,7 @@ from wagerflow.settle.sports.settlement import SportsSettlement
 from wagerflow.shard_key import shard_of
 
 LINE_RESULTS = (
+    RunnerRemoved,
     LineSettled,
     EventResult,
     MarketSettled,
@@ -65,7 +67,8 @@ BROADCAST = (LimitsUpdated, BetDecided, BetSettled, *LINE_RESULTS)
 names only the bet, and the shards holding it are the ones that act; a line result concerns its
 event's entity and every entity holding a multiple with a leg on that line."""
 LineResult = (
-    LineSettled
+    RunnerRemoved
+    | LineSettled
     | EventResult
     | MarketSettled
     | SettlementRolledBack
@@ -117,8 +120,9 @@ def risk_entities(event: NormalizedEvent) -> list[str]:
 
 
 def _line_of(event: LineResult) -> tuple[str, str | None, str]:
-    line = event.market_id if isinstance(event, EventResult | MarketSettled) else event.line_id
-    return event.tenant_id, event.event_id, line
+    if isinstance(event, EventResult | MarketSettled | RunnerRemoved):
+        return event.tenant_id, event.event_id, event.market_id
+    return event.tenant_id, event.event_id, event.line_id
 
 
 def invalid_limits_update(event: NormalizedEvent) -> DlqEntry | None:

@@ -44,6 +44,11 @@ Lifecycle:
   is open) active on (event, line_id): a leg whose bet was placed inside an active window is
   void (a single leaves the books; a multiple's leg counts 1 / O_leg). ``CancelRolledBack`` with
   the same window deactivates it.
+- **Runner removals** (Betfair ``RunnerRemoved``, MONEY.md §2.1-2.2), from the removal's event
+  time on: a leg on the removed runner is void (a single leaves the books); a single on another
+  runner of that market accepted before the ``removal_time_ms`` counts with
+  ``R' = floor(S x O')``, ``O'`` by ``wagerflow.settle.betfair_rules.reduced_odds`` (the rule
+  settlement pays by), and its lines publish new figures.
 - **Books**: a leg is IN_PLAY when, at placement, the latest ``MarketStatusChanged.in_play`` of
   its market (tenant, market_id) says so; if that market never reported, the latest one of any
   market of its event; else PRE_MATCH.
@@ -69,6 +74,7 @@ from wagerflow.schemas.events import (
     MarketSettled,
     MarketStatusChanged,
     NormalizedEvent,
+    RunnerRemoved,
     SettlementRolledBack,
 )
 from wagerflow.schemas.risk import (
@@ -78,6 +84,7 @@ from wagerflow.schemas.risk import (
     PlayerExposure,
     SelectionExposure,
 )
+from wagerflow.settle.betfair_rules import Removal, reduced_odds
 from wagerflow.settle.payout import LOSE, VOID, WIN, LegResult, leg_factor
 
 Exposure = LineExposure | EventExposure | PlayerExposure
@@ -162,6 +169,7 @@ class SportsBook:
         self._market_in_play: dict[tuple[str, str], bool] = {}
         self._event_in_play: dict[tuple[str, str], bool] = {}
         self._winners: dict[tuple[str, str], int] = {}  # (tenant, market) -> k
+        self._removals: dict[tuple[str, str], dict[str, Removal]] = {}  # (tenant, market)
         self._shares: dict[tuple[BetKey, int], Share] = {}  # what each shown leg adds now
         # open figures: line selection -> [legs, stake, return]; event -> [stake, worst, lines];
         # player selection -> [legs, stake, return]; player line -> stake
@@ -207,6 +215,8 @@ class SportsBook:
             return self._emit(lines, {}, event.event_time_ms)
         if isinstance(event, BetPlaced):
             return self._place(event)
+        if isinstance(event, RunnerRemoved):
+            return self._remove(event)
         if isinstance(event, BetDecided | BetSettled):
             if isinstance(event, BetDecided) and event.decision != "REJECTED":
                 return []
@@ -276,6 +286,22 @@ class SportsBook:
         keys = self._bets_on([(tenant, e, line) for e in events])
         return self._refresh(keys, event.event_time_ms)
 
+    def _remove(self, event: RunnerRemoved) -> list[Exposure]:
+        tenant, market = event.tenant_id, event.market_id
+        removals = self._removals.setdefault((tenant, market), {})
+        if event.selection_id in removals:
+            return []
+        removals[event.selection_id] = Removal(
+            event.selection_id, event.adjustment_factor, event.removal_time_ms
+        )
+        if event.event_id is None:
+            events = list(self._events_of_line.get((tenant, market), ()))
+        else:
+            events = [event.event_id]
+        return self._refresh(
+            self._bets_on([(tenant, e, market) for e in events]), event.event_time_ms
+        )
+
     def _book(self, tenant: str, event_id: str, market_id: str) -> Book:
         in_play = self._market_in_play.get((tenant, market_id))
         if in_play is None:
@@ -295,6 +321,8 @@ class SportsBook:
         the event's line, else the event-less market), else None (open)."""
         where = (key[0], leg.event_id, leg.line)
         if any(inside(bet.placed_ms, w) for w in self._windows.get(where, ())):
+            return VOID
+        if leg.selection_id in self._removals.get((key[0], leg.market_id), {}):
             return VOID
         result = self._results.get(where) or self._results.get((key[0], None, leg.line))
         return None if result is None else result.of(leg.selection_id)
@@ -317,7 +345,13 @@ class SportsBook:
             factor *= 1 if known is None else known
         if not any(open_legs):
             return None
-        return math.floor(bet.stake * bet.odds * factor), open_legs
+        odds = bet.odds
+        if bet.single:
+            (leg,) = bet.legs
+            removals = self._removals.get((key[0], leg.market_id))
+            if removals:
+                odds = reduced_odds(odds, leg.selection_id, bet.placed_ms, removals.values())
+        return math.floor(bet.stake * odds * factor), open_legs
 
     def _refresh(self, keys: list[BetKey], as_of_ms: int) -> list[Exposure]:
         """Bring the shown legs of ``keys`` to what their bets now add; emit what changed."""

@@ -4,11 +4,13 @@
 ``wagerflow.samples.betfair.market_lines``) through the Betfair adapter and returns ``count``
 generic-feed ``BetPlaced`` messages (``schemas.generic``), one JSON line each, in time order:
 each bet backs a runner at its best back price while its market is OPEN (before the stream's
-first SUSPENDED or CLOSED status), one millisecond after that price was published. Runners and
-moments are drawn weighted by the size available at the price (the traded volume's proxy in the
-stream), so busy prices get more bets. The bet's event is the market definition's event id (the
-market id when the stream names none) and its line the market id, as the Betfair adapter's
-results name them. Deterministic for a seed; stakes are GBP, as the recordings' currency.
+first SUSPENDED or CLOSED status), one millisecond after that price was published; a stream
+without ladders (a BASIC-tier file: last traded prices only) is backed at its last traded price.
+Runners and moments are drawn weighted by the size available at the price (the traded volume's
+proxy in the stream; a last traded price weighs as 1.00), so busy prices get more bets. The
+bet's event is the market definition's event id (the market id when the stream names none) and
+its line the market id, as the Betfair adapter's results name them. Deterministic for a seed;
+stakes are GBP, as the recordings' currency.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardStat
 from wagerflow.schemas.events import MarketStatusChanged, OddsChanged
 from wagerflow.schemas.records import RawBatch
 
+_LTP_WEIGHT = 100
 _STAKES_MINOR = [100, 250, 500, 1_000, 2_500, 5_000, 10_000]
 
 
@@ -57,22 +60,21 @@ def open_quotes(lines: list[bytes]) -> list[Quote]:
             event_of.setdefault(event.market_id, event.event_id or event.market_id)
             if event.status != "OPEN":
                 closed.add(event.market_id)
-        elif (
-            isinstance(event, OddsChanged)
-            and event.market_id not in closed
-            and event.best_back_odds
-            and event.best_back_size
-        ):
-            quotes.append(
-                Quote(
-                    event.event_time_ms,
-                    event_of.get(event.market_id, event.event_id or event.market_id),
-                    event.market_id,
-                    event.selection_id,
-                    event.best_back_odds,
-                    event.best_back_size,
+        elif isinstance(event, OddsChanged) and event.market_id not in closed:
+            odds, size = event.best_back_odds, event.best_back_size
+            if not (odds and size) and event.best_back_odds is None:
+                odds, size = event.last_traded_odds, _LTP_WEIGHT
+            if odds and size:
+                quotes.append(
+                    Quote(
+                        event.event_time_ms,
+                        event_of.get(event.market_id, event.event_id or event.market_id),
+                        event.market_id,
+                        event.selection_id,
+                        odds,
+                        size,
+                    )
                 )
-            )
     return quotes
 
 

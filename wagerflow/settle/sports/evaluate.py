@@ -23,6 +23,11 @@ The payout arithmetic is ``wagerflow.settle.payout``. Rules:
 - **ODDS_MISMATCH** (singles): when the single's odds ``O`` exceed those market odds by more
   than the tolerance, ``O > market * (1 + odds_tolerance_bp / 10_000)`` exactly (at the
   tolerance is no mismatch), every settled version is flagged; it is still paid at ``O``.
+- **Betfair singles** (a line with a removal or a closed Betfair market, MONEY.md §2): a leg on a
+  removed runner is VOID from the removal on (reason ``removed``); on a closed market the bet
+  is paid by ``betfair_rules.exchange_single`` at the reduced odds ``O'``
+  (``betfair_rules.reduced_odds`` over the market's removals); the record keeps ``accepted_odds``
+  ``O`` and ``reduced_odds`` ``O'``. A cancel window still voids first.
 - **settled_at_ms** does not depend on arrival order. Each input that changes a line's state
   (result, rollback, cancel window) is kept in the line's history, in the order of the results
   stream. A settled version's time is the event time of the earliest input, over the histories
@@ -40,8 +45,9 @@ from fractions import Fraction
 from wagerflow.bet_rules import inside
 from wagerflow.money import ODDS_SCALE
 from wagerflow.schemas.settlement import SettlementFlag
+from wagerflow.settle.betfair_rules import exchange_single, reduced_odds, scaled
 from wagerflow.settle.payout import VOID, multiple_settlement, single_outcome, single_payout
-from wagerflow.settle.sports.lines import EMPTY, LOST, LineBook, LineState, Mark
+from wagerflow.settle.sports.lines import EMPTY, LOST, ExchangeResult, LineBook, LineState, Mark
 from wagerflow.settle.sports.model import Bet, Leg, LineKey, Target
 
 
@@ -91,12 +97,31 @@ def _settle(tenant: str, bet: Bet, states: dict[LineKey, LineState]) -> Target |
         (mark,) = marks
         mismatch: tuple[SettlementFlag, ...] = ("ODDS_MISMATCH",) if bet.odds_mismatch else ()
         flags = (*mismatch, *payout_flag)
+        leg = bet.legs[0]
+        own = states.get((tenant, leg.event_id, leg.line), EMPTY)
+        exchange = _exchange_of(own, states.get((tenant, None, leg.line), EMPTY))
+        if exchange is not None and mark.reason != "removed" and not _windowed(bet, own):
+            known = {r.selection_id: r for r in (*own.removed, *exchange.removals)}
+            odds = reduced_odds(bet.odds, leg.selection_id, bet.placed_ms, known.values())
+            paid = exchange_single(
+                bet.stake, odds, exchange.statuses.get(leg.selection_id, "LOSER"), exchange.terms
+            )
+            return Target(
+                outcome=paid.outcome,
+                payout=paid.payout,
+                reason=paid.reason,
+                flags=(*flags, *paid.flags),
+                settled_at_ms=0,
+                accepted_odds=scaled(bet.odds),
+                reduced_odds=scaled(odds),
+            )
         return Target(
             outcome=single_outcome(mark.result),
             payout=single_payout(bet.stake, bet.odds, mark.result),
             reason=mark.reason,
             flags=flags,
             settled_at_ms=0,
+            accepted_odds=scaled(bet.odds),
         )
     legs = [
         (m.result, None if leg.odds is None else Fraction(leg.odds, ODDS_SCALE))
@@ -113,11 +138,22 @@ def _settle(tenant: str, bet: Bet, states: dict[LineKey, LineState]) -> Target |
     )
 
 
+def _exchange_of(own: LineState, anywhere: LineState) -> ExchangeResult | None:
+    result = own.result or anywhere.result
+    return None if result is None else result.exchange
+
+
+def _windowed(bet: Bet, own: LineState) -> bool:
+    return any(inside(bet.placed_ms, window) for window, _ in own.windows)
+
+
 def _mark(bet: Bet, leg: Leg, own: LineState, anywhere: LineState) -> Mark | None:
     """A leg's mark in the given states of its line (own event, event-less); None: open."""
     for window, reason in own.windows:
         if inside(bet.placed_ms, window):
             return Mark(VOID, reason)
+    if any(r.selection_id == leg.selection_id for r in (*own.removed, *anywhere.removed)):
+        return Mark(VOID, "removed")
     result = own.result or anywhere.result
     if result is None:
         return None

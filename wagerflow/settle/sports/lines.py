@@ -7,11 +7,16 @@ which ``evaluate`` times a bet's settlement. Rules:
 - **Results**: ``LineSettled`` (event, ``line_id``): each outcome gives ``won``, the void factor
   ``v`` (refunded share of the stake, 0 when absent) and the dead-heat factor ``d`` (paid share
   of the winnings, 1 when absent). Betfair ``MarketSettled`` (``market_id`` as the line,
-  ``event_id`` None = the line on every event): WINNER and PLACED WIN, LOSER LOSE, REMOVED VOID
-  (refund). A selection a result does not name has lost. The generic bridge's ``EventResult``
-  settles nothing here (it releases exposure in ``wagerflow.risk.sports``): the bridge settles
-  each of its bets itself with ``BetSettled``, and two sources for one bet, on different
-  partitions, would make the bet's versions depend on which arrives first.
+  ``event_id`` None = the line on every event): per runner status, with the market's terms and
+  removals kept for the Betfair rules of singles (``wagerflow.settle.betfair_rules``); for a
+  multiple's leg WINNER wins, REMOVED / REMOVED_VACANT is void, PLACED (not a win outside each
+  way), LOSER and HIDDEN lose. A selection a result does not name has lost. The generic
+  bridge's ``EventResult`` settles nothing here (it releases exposure in
+  ``wagerflow.risk.sports``): the bridge settles each of its bets itself with ``BetSettled``,
+  and two sources for one bet, on different partitions, would make the bet's versions depend
+  on which arrives first.
+- **Removals**: ``RunnerRemoved`` adds the removal to its (event, market) line: a leg on that
+  runner is VOID from then on, whatever comes later (MONEY.md §2.1).
 - **Certainty policy**: a line settles on its FIRST result, certainty 1 or 2
   (``MarketSettled`` counts as certainty 2). A later result of the line
   replaces the current one, except that a certainty-1 result never replaces a certainty-2 one
@@ -42,8 +47,10 @@ from wagerflow.schemas.events import (
     LineCancelled,
     LineSettled,
     MarketSettled,
+    RunnerRemoved,
     SelectionResultCode,
 )
+from wagerflow.settle.betfair_rules import REMOVED, MarketTerms, Removal
 from wagerflow.settle.payout import LOSE, VOID, WIN, LegResult
 from wagerflow.settle.sports.model import LineKey
 
@@ -61,26 +68,54 @@ LOST = Mark(LOSE, None)
 """The mark of a selection a result does not name."""
 
 
+class ExchangeResult(NamedTuple):
+    """A closed Betfair market: each runner's status, the market's terms, its removals."""
+
+    statuses: dict[str, SelectionResultCode]
+    terms: MarketTerms
+    removals: tuple[Removal, ...]
+
+
 class LineResult(NamedTuple):
     certainty: int
     selections: dict[str, Mark]
+    exchange: ExchangeResult | None = None
 
 
 class LineState(NamedTuple):
-    """A line after an input: its result and its active cancel windows (activation order)."""
+    """A line after an input: its result, its active cancel windows (activation order) and
+    its removed runners (Betfair)."""
 
     result: LineResult | None
     windows: tuple[tuple[Window, str], ...]
+    removed: tuple[Removal, ...] = ()
 
 
 EMPTY = LineState(None, ())
 
 _MARKET_CODES: dict[SelectionResultCode, Mark] = {
     "WINNER": Mark(WIN, None),
-    "PLACED": Mark(WIN, None),
+    "PLACED": Mark(LOSE, None),
     "LOSER": Mark(LOSE, None),
+    "HIDDEN": Mark(LOSE, None),
     "REMOVED": Mark(VOID, "removed"),
+    "REMOVED_VACANT": Mark(VOID, "removed"),
 }
+
+
+def _exchange(event: MarketSettled) -> ExchangeResult:
+    divisor = event.each_way_divisor if event.market_type == "EACH_WAY" else None
+    terms = MarketTerms(
+        number_of_winners=event.number_of_winners or 1,
+        each_way_divisor=divisor,
+        winners=len(event.winners),
+    )
+    removals = tuple(
+        Removal(r.selection_id, r.adjustment_factor, r.removal_time_ms)
+        for r in event.results
+        if r.result in REMOVED and r.removal_time_ms is not None
+    )
+    return ExchangeResult({r.selection_id: r.result for r in event.results}, terms, removals)
 
 
 class Entry(NamedTuple):
@@ -108,6 +143,7 @@ class LineBook:
         if state.result is not None and state.result.certainty > certainty:
             return False
         marks: dict[str, Mark] = {}
+        exchange = None
         if isinstance(event, LineSettled):
             for o in event.outcomes:
                 result = LegResult(o.won, o.void_factor or 0, o.dead_heat_factor)
@@ -119,9 +155,18 @@ class LineBook:
                 marks[o.outcome_id] = Mark(result, reason)
         else:
             marks.update({r.selection_id: _MARKET_CODES[r.result] for r in event.results})
-        self._record(
-            where, event.event_time_ms, state._replace(result=LineResult(certainty, marks))
-        )
+            exchange = _exchange(event)
+        settled = LineResult(certainty, marks, exchange)
+        self._record(where, event.event_time_ms, state._replace(result=settled))
+        return True
+
+    def remove(self, where: LineKey, event: RunnerRemoved) -> bool:
+        """Add a runner removal to the line (once per runner)."""
+        state = self.state(where)
+        if any(r.selection_id == event.selection_id for r in state.removed):
+            return False
+        removal = Removal(event.selection_id, event.adjustment_factor, event.removal_time_ms)
+        self._record(where, event.event_time_ms, state._replace(removed=(*state.removed, removal)))
         return True
 
     def roll_back(self, where: LineKey, at_ms: int) -> bool:

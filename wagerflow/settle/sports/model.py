@@ -42,3 +42,5 @@ class Target(NamedTuple):
     reason: str | None
     flags: tuple[SettlementFlag, ...]
     settled_at_ms: int
+    accepted_odds: int | None = None
+    reduced_odds: int | None = None

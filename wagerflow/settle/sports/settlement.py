@@ -18,6 +18,9 @@ states of a line (results, certainty, cancels, rollbacks: ``lines``), market odd
 - **Odds of a single**: ``accepted_odds``; else ``potential_payout / stake`` exactly (so a win
   pays exactly the potential payout); else (or with a zero stake) 1. **Potential return of a
   multiple**: ``R = floor(S x O)`` (``wagerflow.bet_rules.bet_return``, MONEY.md §1.1).
+- **Runner removals** (Betfair ``RunnerRemoved``) are states of the market's line too: a bet on
+  the removed runner settles VOID at once, and the removal reduces the odds of the others
+  when the market closes (``evaluate``, MONEY.md §2).
 - **Leg results are states of a line** (not one-off events): a bet placed after its line has a
   result, or inside an active cancel window, settles on arrival; a leg's state is, in order:
   1. VOID when an active cancel window of its (event, line) covers the bet's placement time
@@ -59,6 +62,7 @@ from wagerflow.schemas.events import (
     MarketSettled,
     NormalizedEvent,
     OddsChanged,
+    RunnerRemoved,
     SettlementRolledBack,
 )
 from wagerflow.schemas.settlement import BetSettlement
@@ -124,6 +128,11 @@ class SportsSettlement:
             line = event.line_id if isinstance(event, LineSettled) else event.market_id
             where: LineKey = (event.tenant_id, event.event_id, line)
             if not self._first_time(where, event) or not self._lines.settle(where, event):
+                return []
+            return self._recompute(self._bets_on(where), event.event_time_ms, "open")
+        if isinstance(event, RunnerRemoved):
+            where = (event.tenant_id, event.event_id, event.market_id)
+            if not self._first_time(where, event) or not self._lines.remove(where, event):
                 return []
             return self._recompute(self._bets_on(where), event.event_time_ms, "open")
         if isinstance(event, SettlementRolledBack):

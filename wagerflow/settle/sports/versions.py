@@ -7,7 +7,8 @@
   always gives a version. ``version`` 1, 2, ... per bet; ``previous_*`` repeat the bet's
   previous version (None / 0 for version 1). CORRECTED marks a SETTLED version replacing a
   SETTLED one with another outcome or payout (not one after an OPEN version). Flags come in the
-  order PROVIDER_SETTLED, CORRECTED, ODDS_MISMATCH, PAYOUT_MISMATCH, LEG_ODDS_UNKNOWN.
+  order PROVIDER_SETTLED, CORRECTED, ODDS_MISMATCH, PAYOUT_MISMATCH, LEG_ODDS_UNKNOWN,
+  DEAD_HEAT_UNRESOLVED.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _FLAG_ORDER: tuple[SettlementFlag, ...] = (
     "ODDS_MISMATCH",
     "PAYOUT_MISMATCH",
     "LEG_ODDS_UNKNOWN",
+    "DEAD_HEAT_UNRESOLVED",
 )
 
 
@@ -102,4 +104,6 @@ class VersionBook:
             previous_state=None if last is None else last.state,
             previous_outcome=None if last is None else last.outcome,
             previous_payout=0 if last is None else last.payout,
+            accepted_odds=None if target is None else target.accepted_odds,
+            reduced_odds=None if target is None else target.reduced_odds,
         )
