@@ -937,6 +937,8 @@ def bet_odds_of(placed: BetPlaced, legs: int) -> Fraction:
     """O: a single's accepted odds; a multiple's product of its legs' own odds, else its
     accepted odds; without odds potentialPayout / S, else 1."""
     own = [s.odds for s in placed.selections if s.event_id is not None]
+    if legs == 1 and placed.accepted_odds is None and own and own[0] is not None:
+        return Fraction(own[0], 10_000)  # a single's leg carries its accepted odds
     if legs > 1 and own and all(o is not None for o in own):
         distinct = {
             (s.event_id, s.line_id or s.market_id, s.selection_id): s.odds
@@ -982,12 +984,7 @@ def _expected(
     resolved = [m for m in marks if m is not None]
     S = placed.stake
     if len(legs) == 1:
-        if placed.accepted_odds is not None:
-            o = Fraction(placed.accepted_odds, 10_000)
-        elif placed.potential_payout is not None:
-            o = Fraction(placed.potential_payout, S)
-        else:
-            o = Fraction(1)
+        o = bet_odds_of(placed, 1)
         market = market_odds(odds, legs[0], placed.event_time_ms)
         flags = (
             {"ODDS_MISMATCH"}

@@ -67,16 +67,6 @@ LOSE = LegResult(won=False)
 VOID = LegResult(won=False, void_factor=FACTOR_SCALE)
 
 
-def bet_odds(stake: int, accepted_odds: int | None, potential_payout: int | None) -> Fraction:
-    """A bet's decimal odds: ``accepted_odds`` / ODDS_SCALE; else ``potential_payout / stake``
-    (exact, so a win returns exactly the potential payout); else (or with a zero stake) 1."""
-    if accepted_odds is not None:
-        return Fraction(accepted_odds, ODDS_SCALE)
-    if potential_payout is not None and stake > 0:
-        return Fraction(potential_payout, stake)
-    return Fraction(1)
-
-
 def single_payout(stake: int, odds: Fraction, result: LegResult) -> int:
     """``floor(S * (v + w * O))``; a plain win at odds that fit the scale is
     ``returns_at_odds``."""

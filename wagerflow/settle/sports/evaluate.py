@@ -127,7 +127,7 @@ def _settle(tenant: str, bet: Bet, states: dict[LineKey, LineState]) -> Target |
         (m.result, None if leg.odds is None else Fraction(leg.odds, ODDS_SCALE))
         for m, leg in zip(marks, bet.legs, strict=True)
     ]
-    multiple = multiple_settlement(bet.stake, bet.multiple_odds, legs)
+    multiple = multiple_settlement(bet.stake, bet.odds, legs)
     unknown: tuple[SettlementFlag, ...] = ("LEG_ODDS_UNKNOWN",) if multiple.odds_unknown else ()
     return Target(
         outcome=multiple.outcome,

@@ -26,8 +26,7 @@ class Bet(NamedTuple):
     player_id: str | None
     currency: str
     stake: int
-    odds: Fraction  # a single's odds
-    multiple_odds: Fraction  # O of a multiple, exact (``bet_rules.bet_odds``): R = floor(S x O)
+    odds: Fraction  # O, exact (``bet_rules.bet_odds``): R = floor(S x O), singles and multiples
     placed_ms: int
     legs: tuple[Leg, ...]
     odds_mismatch: bool

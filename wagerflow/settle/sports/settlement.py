@@ -15,9 +15,10 @@ states of a line (results, certainty, cancels, rollbacks: ``lines``), market odd
   selection), the line being ``line_id`` or else ``market_id``; a bet without legs is ignored
   without a trace; a repeated ``bet_id`` (per tenant) is a duplicate and ignored. One leg is a
   *single*, several a *multiple*. The bet's *round* is ``{event_id}/{line}`` of its first leg.
-- **Odds of a single**: ``accepted_odds``; else ``potential_payout / stake`` exactly (so a win
-  pays exactly the potential payout); else (or with a zero stake) 1. **Potential return of a
-  multiple**: ``R = floor(S x O)`` (``wagerflow.bet_rules.bet_return``, MONEY.md §1.1).
+- **Odds** ``O`` (``wagerflow.bet_rules.bet_odds``, one return figure with the exposure books,
+  MONEY.md §1.1): a single's accepted odds (the bet's, else its leg's own); a multiple's product
+  of its legs' own odds, else its ``accepted_odds``; without any odds ``potential_payout /
+  stake`` exactly; else 1. A plain win returns ``R = floor(S x O)``.
 - **Runner removals** (Betfair ``RunnerRemoved``) are states of the market's line too: a bet on
   the removed runner settles VOID at once, and the removal reduces the odds of the others
   when the market closes (``evaluate``, MONEY.md §2).
@@ -49,8 +50,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from wagerflow.bet_rules import bet_odds as multiple_odds
-from wagerflow.bet_rules import payout_mismatch, sport_legs
+from wagerflow.bet_rules import bet_odds, payout_mismatch, sport_legs
 from wagerflow.schemas.events import (
     BetDecided,
     BetPlaced,
@@ -66,7 +66,7 @@ from wagerflow.schemas.events import (
     SettlementRolledBack,
 )
 from wagerflow.schemas.settlement import BetSettlement
-from wagerflow.settle.payout import above_tolerance, bet_odds
+from wagerflow.settle.payout import above_tolerance
 from wagerflow.settle.sports.evaluate import evaluate
 from wagerflow.settle.sports.lines import LineBook
 from wagerflow.settle.sports.model import Bet, BetKey, Leg, LineKey, Target
@@ -177,7 +177,7 @@ class SportsSettlement:
         ]
         if not legs:
             return []
-        odds = bet_odds(event.stake, event.accepted_odds, event.potential_payout)
+        odds = bet_odds(event, sport_legs(event))
         (first, *more) = legs
         mismatch = (
             not more
@@ -190,7 +190,6 @@ class SportsSettlement:
             currency=event.currency,
             stake=event.stake,
             odds=odds,
-            multiple_odds=multiple_odds(event, sport_legs(event)),
             placed_ms=event.event_time_ms,
             legs=tuple(legs),
             odds_mismatch=mismatch,
