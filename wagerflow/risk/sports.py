@@ -128,7 +128,9 @@ def line_result(event: LineSettled | EventResult | MarketSettled) -> _LineResult
     """The per-selection results a result message gives its line (see the module rules)."""
     if isinstance(event, LineSettled):
         named: dict[str, LegResult | None] = {
-            o.outcome_id: LegResult(o.won, o.void_factor or 0, o.dead_heat_factor)
+            o.outcome_id: None  # undecided yet (UOF result -1): still open
+            if o.won is None
+            else LegResult(o.won, o.void_factor or 0, o.dead_heat_factor)
             for o in event.outcomes
         }
         return _LineResult(named, LOSE)

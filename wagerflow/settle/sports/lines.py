@@ -6,12 +6,15 @@ which ``evaluate`` times a bet's settlement. Rules:
 
 - **Results**: ``LineSettled`` (event, ``line_id``): each outcome gives ``won``, the void factor
   ``v`` (refunded share of the stake, 0 when absent) and the dead-heat factor ``d`` (paid share
-  of the winnings, 1 when absent). Betfair ``MarketSettled`` (``market_id`` as the line,
-  ``event_id`` None = the line on every event): WINNER and PLACED WIN, LOSER LOSE, REMOVED VOID
-  (refund). A selection a result does not name has lost. The generic bridge's ``EventResult``
-  settles nothing here (it releases exposure in ``wagerflow.risk.sports``): the bridge settles
-  each of its bets itself with ``BetSettled``, and two sources for one bet, on different
-  partitions, would make the bet's versions depend on which arrives first.
+  of the winnings, 1 when absent). An undecided outcome (``won`` None, UOF ``result="-1"``,
+  MONEY.md §3.2) stays open while the others settle; it never undoes a decision: an outcome a
+  result leaves undecided keeps its mark from the result it replaces (only a rollback clears
+  it). Betfair ``MarketSettled`` (``market_id`` as the line, ``event_id`` None = the line on
+  every event): WINNER and PLACED WIN, LOSER LOSE, REMOVED VOID (refund). A selection a result
+  does not name has lost. The generic bridge's ``EventResult`` settles nothing here (it
+  releases exposure in ``wagerflow.risk.sports``): the bridge settles each of its bets itself
+  with ``BetSettled``, and two sources for one bet, on different partitions, would make the
+  bet's versions depend on which arrives first.
 - **Certainty policy**: a line settles on its FIRST result, certainty 1 or 2
   (``MarketSettled`` counts as certainty 2). A later result of the line
   replaces the current one, except that a certainty-1 result never replaces a certainty-2 one
@@ -63,7 +66,8 @@ LOST = Mark(LOSE, None)
 
 class LineResult(NamedTuple):
     certainty: int
-    selections: dict[str, Mark]
+    selections: dict[str, Mark | None]
+    """None: undecided yet (its bets stay open)."""
 
 
 class LineState(NamedTuple):
@@ -107,9 +111,13 @@ class LineBook:
         state = self.state(where)
         if state.result is not None and state.result.certainty > certainty:
             return False
-        marks: dict[str, Mark] = {}
+        marks: dict[str, Mark | None] = {}
         if isinstance(event, LineSettled):
+            decided = state.result.selections if state.result is not None else {}
             for o in event.outcomes:
+                if o.won is None:
+                    marks[o.outcome_id] = decided.get(o.outcome_id)
+                    continue
                 result = LegResult(o.won, o.void_factor or 0, o.dead_heat_factor)
                 reason = None
                 if result.void_factor > 0:
