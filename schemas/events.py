@@ -12,13 +12,18 @@ One tagged union per stream (topic); the ``type`` field is the tag. Rules:
 - ``source`` records where the raw bytes were read (topic/partition/offset, or file/line).
 - A market *line* is the market id plus its canonical (sorted) specifiers: ``18:total=2.5``.
   Selection and outcome ids are strings (integers or URNs).
+- ``producer``: a provider with several producers (UOF ``product``: 1 live odds, 3 Ctrl, ...)
+  names the one behind each odds, market, lifecycle and result message and each health message,
+  so a producer's outage holds that producer's markets only (MONEY.md §3.3).
 """
 
 from typing import Literal
 
 import msgspec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: ``OutcomeResult.won`` may be None (an undecided outcome); a version-1 reader would take it
+for lost."""
 
 Category = Literal["sport", "slot", "live"]
 SelectionResultCode = Literal["WINNER", "LOSER", "REMOVED", "PLACED", "REMOVED_VACANT", "HIDDEN"]
@@ -83,6 +88,8 @@ class LineOddsChanged(_Event, tag="odds.line", frozen=True, kw_only=True):
     line_id: str
     status: LineStatus
     outcomes: list[OutcomeOdds]
+    producer: str | None = None
+    """The provider's producer that sent it (UOF ``product``); None when the feed has one."""
 
 
 OddsEvent = OddsChanged | LineOddsChanged
@@ -115,6 +122,8 @@ class BettingStopped(_Event, tag="market.bet_stop", frozen=True, kw_only=True):
     event_id: str
     groups: str
     status: LineStatus
+    producer: str | None = None
+    """The provider's producer that sent it (UOF ``product``); None when the feed has one."""
 
 
 class RunnerRemoved(_Event, tag="market.runner_removed", frozen=True, kw_only=True):
@@ -152,6 +161,8 @@ class EventChanged(_Event, tag="event.lifecycle", frozen=True, kw_only=True):
     detail: str | None = None
     sport_id: str | None = None
     competition_id: str | None = None
+    producer: str | None = None
+    """The provider's producer that sent it (UOF ``product``); None when the feed has one."""
 
 
 LifecycleEvent = EventChanged
@@ -320,11 +331,13 @@ class MarketSettled(_Event, tag="market.result", frozen=True, kw_only=True):
 
 
 class OutcomeResult(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """``won``; ``void_factor`` the refunded share of the stake and ``dead_heat_factor`` the
+    """``won``: True won, False lost, None undecided yet (UOF ``result="-1"``, MONEY.md §3.2:
+    bets on it stay open while the line's other outcomes settle; a later settlement of the line
+    decides it). ``void_factor`` the refunded share of the stake and ``dead_heat_factor`` the
     paid share of the winnings, both x 10,000 (10,000 = all) or None."""
 
     outcome_id: str
-    won: bool
+    won: bool | None
     void_factor: int | None = None
     dead_heat_factor: int | None = None
 
@@ -342,6 +355,8 @@ class LineSettled(_Event, tag="result.line", frozen=True, kw_only=True):
     outcomes: list[OutcomeResult]
     void_reason: int | None = None
     confirms: str | None = None
+    producer: str | None = None
+    """The provider's producer that sent it (UOF ``product``); None when the feed has one."""
 
 
 class LineCancelled(_Event, tag="result.cancel", frozen=True, kw_only=True):
@@ -356,6 +371,8 @@ class LineCancelled(_Event, tag="result.cancel", frozen=True, kw_only=True):
     end_time_ms: int | None
     void_reason: int | None = None
     superceded_by: str | None = None
+    producer: str | None = None
+    """The provider's producer that sent it (UOF ``product``); None when the feed has one."""
 
 
 class SettlementRolledBack(_Event, tag="result.rollback_settlement", frozen=True, kw_only=True):
@@ -363,6 +380,8 @@ class SettlementRolledBack(_Event, tag="result.rollback_settlement", frozen=True
     market_id: str
     specifiers: str | None
     line_id: str
+    producer: str | None = None
+    """The provider's producer that sent it (UOF ``product``); None when the feed has one."""
 
 
 class CancelRolledBack(_Event, tag="result.rollback_cancel", frozen=True, kw_only=True):
@@ -372,6 +391,8 @@ class CancelRolledBack(_Event, tag="result.rollback_cancel", frozen=True, kw_onl
     line_id: str
     start_time_ms: int | None = None
     end_time_ms: int | None = None
+    producer: str | None = None
+    """The provider's producer that sent it (UOF ``product``); None when the feed has one."""
 
 
 class EventResult(_Event, tag="result.event", frozen=True, kw_only=True):

@@ -135,7 +135,7 @@ class MarketCommand(_Risk, frozen=True, kw_only=True):
     """Deterministic: the same input always produces the same id (a replay emits nothing new)."""
     event_id: str
     """The sport event (a Betfair market stands for its event), or ``*``: every market of
-    ``provider_id`` (a provider-wide rule)."""
+    ``producer`` of ``provider_id`` (a provider-wide rule)."""
     line_id: str | None
     """None: every market of the event."""
     rule: SuspendRule
@@ -145,7 +145,10 @@ class MarketCommand(_Risk, frozen=True, kw_only=True):
     provider_id: str | None = None
     """Set on provider-wide commands (``event_id`` ``*``): the provider whose markets it holds."""
     producer: str | None = None
-    """Set on provider-wide commands: the provider's producer (UOF product, Betfair stream)."""
+    """Set on provider-wide commands: the provider's producer (UOF product, Betfair stream). The
+    command holds the markets whose normalized messages carry this ``producer`` (UOF odds, bet
+    stops and results name theirs); a market whose messages name none (Betfair) is held by
+    every producer of its provider."""
     trader: str | None = None
     """Set on ``MANUAL`` commands: the trader who issued it from the risk board."""
 
@@ -158,8 +161,24 @@ class MarketResume(MarketCommand, tag="market.resume", frozen=True, kw_only=True
     pass
 
 
+class RecoveryRequested(_Risk, tag="provider.recovery_requested", frozen=True, kw_only=True):
+    """A producer went down (MONEY.md §3.3): the ingress calls the provider's recovery API for
+    it (UOF ``POST /{product}/recovery/initiate_request?after=``). One per outage, emitted with
+    the outage's first ``PROVIDER_DOWN`` suspend and on the same key (``record_key``)."""
+
+    command_id: str
+    """``RECOVERY:{tenant}:{provider}/{producer}:request:{trigger_ms}``: deterministic, so a replay
+    emits nothing new."""
+    provider_id: str
+    producer: str
+    last_alive_ms: int | None
+    """The timestamp of the producer's last ``alive`` with ``subscribed=1`` before the outage
+    (recover after it); None when none was seen (a full recovery)."""
+    reason: str
+
+
 ExposureRecord = LineExposure | EventExposure | PlayerExposure | RoundExposure
-ControlRecord = MarketSuspend | MarketResume
+ControlRecord = MarketSuspend | MarketResume | RecoveryRequested
 RiskRecord = ExposureRecord | ControlRecord | LimitBreach
 
 
@@ -180,7 +199,7 @@ def record_key(record: RiskRecord) -> str:
         return f"{t}:round:{record.provider_id}:{record.round_id}:{record.currency}"
     if isinstance(record, LimitBreach):
         return f"{t}:bet:{record.bet_id}"
-    if record.provider_id is not None:  # a provider-wide command
+    if isinstance(record, RecoveryRequested) or record.provider_id is not None:  # provider-wide
         return f"{t}:provider:{record.provider_id}/{record.producer}"
     return f"{t}:market:{record.event_id}:{record.line_id or '*'}"
 

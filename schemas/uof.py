@@ -17,7 +17,8 @@ Conventions:
 - Odds, probabilities, void and dead-heat factors are exact ``Decimal``; no float touches them.
 - Enumerated codes (market status, certainty, void reason, change type) stay plain ``int`` so a
   code Sportradar adds later still decodes; ``MarketStatus`` names the known market statuses.
-  Binary flags (``active``, ``result``, ``subscribed``) are ``Flag``: exactly 0 or 1.
+  Binary flags (``active``, ``subscribed``) are ``Flag``: exactly 0 or 1; an outcome's ``result``
+  is ``Result``: 1 won, 0 lost, -1 undecided yet.
 """
 
 from decimal import Decimal
@@ -27,6 +28,8 @@ from typing import Literal
 import msgspec
 
 Flag = Literal[0, 1]
+Result = Literal[-1, 0, 1]
+"""A settled outcome's ``result``: -1 is "undecided yet" (Sportradar SDKs ``UndecidedYet``)."""
 
 
 class MarketStatus(IntEnum):
@@ -104,8 +107,9 @@ class BetStop(msgspec.Struct, frozen=True, kw_only=True):
 
 class SettledOutcome(msgspec.Struct, frozen=True, kw_only=True):
     id: str
-    result: Flag
-    """1 won, 0 lost (a refund is expressed by ``void_factor``, not by ``result``)."""
+    result: Result
+    """1 won, 0 lost, -1 undecided yet: the outcome stays open while the others of its market
+    settle (a refund is expressed by ``void_factor``, not by ``result``)."""
     void_factor: Decimal | None = None
     """The refunded share of the stake: 1 full refund, 0.5 half; None for no refund."""
     dead_heat_factor: Decimal | None = None

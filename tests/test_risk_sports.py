@@ -690,11 +690,15 @@ def leg_outcome(history: list[NormalizedEvent], tenant: str, event: str, line: s
         elif isinstance(e, SettlementRolledBack) and (e.event_id, e.line_id) == (event, line):
             result = None
         elif isinstance(e, LineSettled) and (e.event_id, e.line_id) == (event, line):
-            result = LOST
+            before, result = result, LOST
             for o in e.outcomes:
-                if o.outcome_id == selection:
-                    d = 1 if o.dead_heat_factor is None else Fraction(o.dead_heat_factor, 10_000)
-                    result = Outcome(o.won, Fraction(o.void_factor or 0, 10_000), Fraction(d))
+                if o.outcome_id != selection:
+                    continue
+                if o.won is None:  # MONEY.md §3.2: undecided keeps what it was (open or decided)
+                    result = before
+                    continue
+                d = 1 if o.dead_heat_factor is None else Fraction(o.dead_heat_factor, 10_000)
+                result = Outcome(o.won, Fraction(o.void_factor or 0, 10_000), Fraction(d))
         elif isinstance(e, EventResult) and (e.event_id, e.market_id) == (event, line):
             won, void = selection in e.winners, selection in e.void_selections
             result = WON if won else VOIDED if void else LOST

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Sequence
 from itertools import count
 from typing import Any
 
@@ -33,10 +34,12 @@ from wagerflow.schemas.risk import (
     LineExposure,
     MarketResume,
     MarketSuspend,
+    RecoveryRequested,
     SelectionExposure,
 )
 
-Command = MarketSuspend | MarketResume
+MarketCommand = MarketSuspend | MarketResume
+Command = MarketCommand | RecoveryRequested
 Item = NormalizedEvent | LineExposure | EventExposure
 TENANT = "t1"
 EVENT = "sr:match:1"
@@ -158,14 +161,23 @@ def now_of(item: Item) -> int:
     )
 
 
-def run(rules: SuspendRules, items: list[Item]) -> list[Command]:
+def run_all(rules: SuspendRules, items: list[Item]) -> list[Command]:
     return [c for item in items for c in rules.apply(item, now_of(item))]
 
 
-def brief(commands: list[Command]) -> list[tuple[str, str, str, str | None]]:
+def markets(commands: Sequence[Command]) -> list[MarketCommand]:
+    """The suspend and resume commands (not the recovery requests)."""
+    return [c for c in commands if not isinstance(c, RecoveryRequested)]
+
+
+def run(rules: SuspendRules, items: list[Item]) -> list[MarketCommand]:
+    return markets(run_all(rules, items))
+
+
+def brief(commands: Sequence[Command]) -> list[tuple[str, str, str, str | None]]:
     return [
         ("suspend" if isinstance(c, MarketSuspend) else "resume", c.rule, c.event_id, c.line_id)
-        for c in commands
+        for c in markets(commands)
     ]
 
 
@@ -258,7 +270,7 @@ def test_liability_books_and_currencies_hold_separately() -> None:
 
 
 def test_liability_values_are_the_figures_that_fired() -> None:
-    (suspend,) = SuspendRules(CFG).apply(line_exposure(1, 1_700_000), 7)
+    (suspend,) = markets(SuspendRules(CFG).apply(line_exposure(1, 1_700_000), 7))
     assert suspend.values == {
         "liability": 1_700_000,
         "threshold": 1_500_000,
@@ -284,21 +296,27 @@ P = "PROVIDER_DOWN"
 
 def down(command: Command, provider: str = "uof", producer: str = "1") -> bool:
     """Whether ``command`` is the provider-wide PROVIDER_DOWN command of that producer."""
+    if isinstance(command, RecoveryRequested):
+        return False
     return (command.rule, command.event_id, command.line_id) == (P, "*", None) and (
         command.provider_id,
         command.producer,
     ) == (provider, producer)
 
 
-def test_provider_down_holds_the_producers_markets_and_alive_resumes() -> None:
+def test_provider_down_holds_the_producers_markets_until_the_snapshot_after_its_return() -> None:
     rules = SuspendRules(CFG)
-    (suspend,) = rules.apply(health(2_000, "DOWN", subscribed=None), 2_000)
+    rules.apply(health(1_000), 1_000)
+    suspend, request = rules.apply(health(2_000, "DOWN", subscribed=None), 2_000)
     assert isinstance(suspend, MarketSuspend) and down(suspend)
     assert suspend.command_id == f"{P}:{TENANT}:uof/1:*:suspend:2000"
+    assert isinstance(request, RecoveryRequested)
+    assert (request.producer, request.last_alive_ms) == ("1", 1_000)
     assert rules.apply(line_odds(2_100, event="e3"), 2_100) == []  # no per-event command
-    (resume,) = rules.apply(health(3_000), 3_000)
+    assert rules.apply(health(3_000), 3_000) == []  # back, not recovered
+    (resume,) = rules.apply(health(3_500, "SNAPSHOT_COMPLETE", subscribed=None), 3_500)
     assert isinstance(resume, MarketResume) and down(resume)
-    assert resume.command_id == f"{P}:{TENANT}:uof/1:*:resume:3000"
+    assert resume.command_id == f"{P}:{TENANT}:uof/1:*:resume:3500"
 
 
 @pytest.mark.parametrize(
@@ -317,7 +335,7 @@ def test_provider_health_states(
     state: HealthState, subscribed: bool | None, suspends: bool
 ) -> None:
     rules = SuspendRules(CFG)
-    out = rules.apply(health(2_000, state, subscribed=subscribed), 2_000)
+    out = markets(rules.apply(health(2_000, state, subscribed=subscribed), 2_000))
     assert [down(c) for c in out] == ([True] if suspends else [])
 
 
@@ -325,9 +343,10 @@ def test_producers_are_held_and_released_on_their_own() -> None:
     rules = SuspendRules(CFG)
     first = rules.apply(health(2_000, "DOWN", producer="1"), 2_000)
     third = rules.apply(health(2_000, "DOWN", producer="3"), 2_000)
-    assert [down(c, producer="1") for c in first] == [True]
-    assert [down(c, producer="3") for c in third] == [True]
-    (resume,) = rules.apply(health(3_000, producer="1"), 3_000)
+    assert [down(c, producer="1") for c in markets(first)] == [True]
+    assert [down(c, producer="3") for c in markets(third)] == [True]
+    assert rules.apply(health(3_000, producer="1"), 3_000) == []
+    (resume,) = rules.apply(health(3_100, "SNAPSHOT_COMPLETE", producer="1"), 3_100)
     assert isinstance(resume, MarketResume) and down(resume, producer="1")
     assert set(rules.held()) == {(P, TENANT, "*", None, "uof", "3")}
 
@@ -340,15 +359,19 @@ def test_alive_timeout_fires_at_the_deadline_on_the_producers_next_message_or_on
     rules.apply(health(11_000), 11_500)  # a newer alive moves the deadline
     assert rules.next_deadline() == 31_000
     assert rules.on_time(30_999) == []
-    out = rules.on_time(31_500)
-    assert [down(c) for c in out] == [True]
-    assert out[0].command_id == f"{P}:{TENANT}:uof/1:*:suspend:31000"  # the deadline
-    assert out[0].values == {"last_alive_ms": 11_000, "timeout_ms": 20_000}
+    suspend, request = rules.on_time(31_500)
+    assert isinstance(suspend, MarketSuspend) and down(suspend)
+    assert isinstance(request, RecoveryRequested)
+    assert suspend.command_id == f"{P}:{TENANT}:uof/1:*:suspend:31000"  # the deadline
+    assert suspend.values == {"last_alive_ms": 11_000, "timeout_ms": 20_000}
+    assert (request.as_of_ms, request.last_alive_ms) == (31_000, 11_000)
     assert rules.next_deadline() is None
     assert rules.on_time(40_000) == []
-    stale = health(35_000, received=56_000)  # its own deadline (55_000) has passed: no resume
+    stale = health(35_000, received=56_000)  # its own deadline (55_000) has passed: not back
     assert rules.apply(stale, 56_000) == []
-    (resume,) = rules.apply(health(60_000), 60_000)
+    assert rules.apply(health(56_500, "SNAPSHOT_COMPLETE"), 56_500) == []  # before the return
+    assert rules.apply(health(60_000), 60_000) == []
+    (resume,) = rules.apply(health(60_500, "SNAPSHOT_COMPLETE"), 60_500)
     assert isinstance(resume, MarketResume) and down(resume)
     assert rules.next_deadline() == 80_000
 
@@ -358,8 +381,8 @@ def test_a_timer_due_before_an_input_of_its_stream_fires_first_inside_apply() ->
     run(rules, [health(0)])
     assert rules.apply(line_odds(25_000), 25_000) == []  # another stream: no effect on it
     out = rules.apply(health(30_000), 30_000)  # on_time(20_000) never called
-    assert [type(c) for c in out] == [MarketSuspend, MarketResume]
-    assert [c.as_of_ms for c in out] == [20_000, 30_000]
+    assert [type(c) for c in out] == [MarketSuspend, RecoveryRequested]
+    assert [c.as_of_ms for c in out] == [20_000, 20_000]
 
 
 def test_a_lagging_stream_is_released_after_the_hold_time_since_its_last_lag() -> None:
@@ -428,7 +451,7 @@ def test_a_market_suspended_by_the_exchange_is_held_on_its_own(
         )
         out += rules.apply(change, at)
     assert [a for a, *_ in brief(out)] == expected
-    assert all((c.rule, c.event_id, c.line_id) == (B, "1.5", "1.5") for c in out)
+    assert all((c.rule, c.event_id, c.line_id) == (B, "1.5", "1.5") for c in markets(out))
 
 
 # --- odds velocity ----------------------------------------------------------------------------
@@ -461,7 +484,7 @@ def test_odds_velocity_resumes_a_window_after_the_last_breach() -> None:
     assert rules.apply(line_odds(6_000, 45_000), 6_000) == []  # another breach: extends
     assert rules.next_deadline() == 16_000
     assert rules.on_time(15_999) == []
-    out = rules.on_time(16_000)
+    out = markets(rules.on_time(16_000))
     assert brief(out) == [("resume", V, EVENT, LINE)]
     assert out[0].values == {"window_ms": 10_000}
     assert rules.next_deadline() is None
@@ -483,12 +506,12 @@ def test_data_lag_suspends_an_event_and_clears_below_half() -> None:
     rules = SuspendRules(CFG)
     rules.apply(line_odds(0, event="e1"), 0)
     assert rules.apply(line_odds(1_000, event="e1", received=31_000), 31_000) == []  # = limit
-    out = rules.apply(line_odds(2_000, event="e1", received=32_001), 32_001)
+    out = markets(rules.apply(line_odds(2_000, event="e1", received=32_001), 32_001))
     assert brief(out) == [("suspend", D, "e1", None)]
     assert out[0].values == {"lag_ms": 30_001, "threshold_ms": 30_000}
     assert rules.apply(line_odds(3_000, event="e2", received=3_100), 3_100) == []  # its own lag
     assert rules.apply(line_odds(20_000, event="e1", received=35_000), 35_000) == []  # 15_000
-    out = rules.apply(line_odds(25_000, event="e1", received=39_999), 39_999)  # 14_999
+    out = markets(rules.apply(line_odds(25_000, event="e1", received=39_999), 39_999))
     assert brief(out) == [("resume", D, "e1", None)]
 
 
@@ -507,7 +530,8 @@ def test_each_rule_suspends_and_resumes_on_its_own() -> None:
     out = run(rules, [line_odds(0), bet_stop(1), health(2, "DOWN")])
     assert brief(out) == [("suspend", B, EVENT, None), ("suspend", P, "*", None)]
     assert brief(rules.apply(line_odds(3), 3)) == [("resume", B, EVENT, None)]
-    assert brief(rules.apply(health(4), 4)) == [("resume", P, "*", None)]
+    assert brief(rules.apply(health(4), 4)) == []
+    assert brief(rules.apply(health(5, "SNAPSHOT_COMPLETE"), 5)) == [("resume", P, "*", None)]
     assert rules.held() == {}
 
 
@@ -515,7 +539,7 @@ def test_each_rule_suspends_and_resumes_on_its_own() -> None:
 
 
 CHANGES: tuple[EventChange, ...] = ("SUSPENDED", "RESUMED")
-STATES: tuple[HealthState, ...] = ("ALIVE", "DOWN", "LAGGING")
+STATES: tuple[HealthState, ...] = ("ALIVE", "DOWN", "LAGGING", "SNAPSHOT_COMPLETE")
 
 
 def _script_item(kind: int, at: int, value: int) -> Item:
@@ -524,7 +548,7 @@ def _script_item(kind: int, at: int, value: int) -> Item:
         back_odds(at, 15_000 + value * 1_000),
         bet_stop(at, event=f"e{value % 2}"),
         lifecycle(at, CHANGES[value % 2], event=f"e{value % 2}"),
-        health(at, STATES[value % 3], producer=str(value % 2)),
+        health(at, STATES[value % 4], producer=str(value % 2)),
         health(at, subscribed=value % 2 == 0),
         line_exposure(at, value * 200_000, value * 80_000),
         event_exposure(at, value * 700_000),
@@ -550,10 +574,10 @@ scripts = st.lists(
 @given(scripts, st.integers(0, 40))
 def test_replay_from_a_pickled_copy_yields_the_same_commands(script: list[Item], cut: int) -> None:
     rules = SuspendRules(CFG)
-    run(rules, script[:cut])
+    run_all(rules, script[:cut])
     copy: SuspendRules = pickle.loads(pickle.dumps(rules))  # noqa: S301 - our own snapshot
-    first = run(rules, script[cut:]) + rules.on_time(END)
-    second = run(copy, script[cut:]) + copy.on_time(END)
+    first = run_all(rules, script[cut:]) + rules.on_time(END)
+    second = run_all(copy, script[cut:]) + copy.on_time(END)
     assert first == second
     assert copy.held() == rules.held()
 
@@ -571,7 +595,7 @@ def test_commands_do_not_depend_on_when_on_time_is_called(
     script: list[Item], ticks: list[int]
 ) -> None:
     rules = SuspendRules(CFG)
-    plain = run(rules, script) + rules.on_time(END)
+    plain = run_all(rules, script) + rules.on_time(END)
     rules, ticked = SuspendRules(CFG), []
     pending = sorted(ticks)
     for n, item in enumerate(script):
@@ -589,7 +613,7 @@ def test_commands_alternate_per_rule_and_market(script: list[Item]) -> None:
     """Suspend, resume, suspend, ... per (rule, event, line), with versions 1, 2, 3, ..."""
     state: dict[tuple[str, str, str | None, str | None], int] = {}
     rules = SuspendRules(CFG)
-    for c in run(rules, script) + rules.on_time(END):
+    for c in markets(run_all(rules, script) + rules.on_time(END)):
         key = (c.rule, c.event_id, c.line_id, c.producer)
         version = state.get(key, 0) + 1
         assert c.version == version
@@ -609,20 +633,21 @@ def test_command_ids_are_deterministic_across_instances() -> None:
         health(3, "DOWN"),
         line_odds(5_000, 40_000),
     ]
-    first = [c.command_id for c in run(SuspendRules(CFG), items)]
-    assert first == [c.command_id for c in run(SuspendRules(CFG), items)]
+    first = [c.command_id for c in run_all(SuspendRules(CFG), items)]
+    assert first == [c.command_id for c in run_all(SuspendRules(CFG), items)]
     assert first == [
         f"{B}:{TENANT}:{EVENT}:*:suspend:1",
         f"{S}:{TENANT}:{EVENT}:{LINE}:suspend:2",
         f"{M}:{TENANT}:{EVENT}:{LINE}:suspend:2",
         f"{P}:{TENANT}:uof/1:*:suspend:3",
+        f"RECOVERY:{TENANT}:uof/1:request:3",
         f"{B}:{TENANT}:{EVENT}:*:resume:5000",
         f"{V}:{TENANT}:{EVENT}:{LINE}:suspend:5000",
     ]
 
 
 def test_commands_round_trip_through_the_risk_codec() -> None:
-    out = run(SuspendRules(CFG), [line_odds(0), bet_stop(1), line_odds(2)])
+    out = run_all(SuspendRules(CFG), [line_odds(0), bet_stop(1), line_odds(2), health(3, "DOWN")])
     assert [RISK_DECODER.decode(RISK_ENCODER.encode(c)) for c in out] == out
 
 
@@ -660,7 +685,7 @@ def test_commands_do_not_depend_on_how_streams_interleave(script: list[Item], rn
             queues.remove(queue)
     plain = SuspendRules(CFG)
     interleaved = SuspendRules(CFG)
-    expected = run(plain, script) + plain.on_time(END)
-    got = run(interleaved, shuffled) + interleaved.on_time(END)
+    expected = run_all(plain, script) + plain.on_time(END)
+    got = run_all(interleaved, shuffled) + interleaved.on_time(END)
     assert sorted(c.command_id for c in got) == sorted(c.command_id for c in expected)
     assert {c.command_id: c for c in got} == {c.command_id: c for c in expected}

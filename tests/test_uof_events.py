@@ -178,6 +178,7 @@ def test_bet_cancel_sample(shared_data: Path) -> None:
         end_time_ms=1564598513000,
         void_reason=12,
         superceded_by=None,
+        producer="1",
     )
 
 
@@ -446,6 +447,7 @@ def test_fixture_change() -> None:
         change="FIXTURE_CHANGED",
         start_time_ms=1712400000000,
         detail="2",
+        producer="3",
     )
     (bare,) = events_of(
         b'<fixture_change event_id="sr:stage:1" product="1" timestamp="5"/>', EventChanged

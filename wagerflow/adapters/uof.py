@@ -44,6 +44,7 @@ from wagerflow.schemas.uof import (
     OddsMarket,
     OddsOutcome,
     ProductDown,
+    Result,
     RollbackBetCancel,
     RollbackBetSettlement,
     SettledMarket,
@@ -127,6 +128,16 @@ def _flag(el: ElementTree.Element, path: str, name: str) -> Flag:
     if value is None:
         raise _fail(path, f"missing attribute {name!r}")
     return value
+
+
+def _result(el: ElementTree.Element, path: str) -> Result:
+    """A settled outcome's ``result``: 1 won, 0 lost, -1 undecided yet."""
+    value = el.get("result")
+    if value is None:
+        raise _fail(path, "missing attribute 'result'")
+    if value not in ("-1", "0", "1"):
+        raise _fail(path, f"attribute 'result' must be -1, 0 or 1, got {value!r}")
+    return -1 if value == "-1" else 0 if value == "0" else 1
 
 
 def _specifiers(el: ElementTree.Element, path: str) -> str | None:
@@ -229,7 +240,7 @@ def _bet_settlement(root: ElementTree.Element, path: str) -> UofBetSettlement:
             outcomes=tuple(
                 SettledOutcome(
                     id=_str(outcome, opath, "id"),
-                    result=_flag(outcome, opath, "result"),
+                    result=_result(outcome, opath),
                     void_factor=_opt_dec(outcome, opath, "void_factor"),
                     dead_heat_factor=_opt_dec(outcome, opath, "dead_heat_factor"),
                 )

@@ -24,6 +24,8 @@ UOF message                   normalized events                         entity
 A *line* is ``uof.market_line(id, specifiers)`` (``18:total=2.5``); an event's ``specifiers`` is
 the same canonical (key-sorted) text, None without specifiers. A message with no markets maps to
 ``[]``, which is not a rejection. Every candidate of one message carries that message's bytes.
+Every event carries the message's ``product`` as ``producer`` (text; None on a rollback that omits
+it), so a producer's outage holds that producer's markets only (MONEY.md §3.3).
 
 Dedup keys (provider identifiers only; a bound or code that is absent is written ``-``):
 
@@ -31,7 +33,10 @@ Dedup keys (provider identifiers only; a bound or code that is absent is written
   bet stop ``uof:{product}:{event}:bet_stop:{groups}:{timestamp}``;
 - settlement ``uof:{event}:settle:{line}:c{certainty}``: no timestamp, so a resend of the same
   certainty is a duplicate, while certainty 2 after 1 is a new key (the pipeline links it through
-  ``confirms``, which stays None here);
+  ``confirms``, which stays None here); a market with an undecided outcome (``result="-1"``)
+  is a partial settlement, ``uof:{event}:settle:{line}:c{certainty}:partial:{timestamp}``, so
+  the later message that decides the outcome (same certainty) is not taken for a conflicting
+  resend of it, while a resend of the partial message itself is still a duplicate;
 - cancel ``uof:{event}:cancel:{line}:{start}:{end}``; rollbacks
   ``uof:{event}:rollback_settle:{line}:{timestamp}`` and ``uof:{event}:rollback_cancel:...``;
 - fixture ``uof:{event}:fixture:{timestamp}``; health ``uof:{product}:alive:{timestamp}``,
@@ -51,6 +56,8 @@ Assumptions:
 - Values out of their domain reject the whole message with ``INVALID_VALUE``: decimal odds below
   1, a void or dead-heat factor outside ``[0, 1]``, or a scaled value that does not fit an int64.
 - ``fixture_change`` ``detail`` is the ``change_type`` code as text (None when absent).
+- An outcome with ``result="-1"`` (undecided yet, MONEY.md §3.2) maps to ``won`` None: it stays
+  open, the other outcomes of the message settle, and the message is never rejected for it.
 """
 
 from __future__ import annotations
@@ -125,6 +132,11 @@ def _line(market_id: int, specifiers: str | None) -> tuple[str, str | None]:
     return line_id, canonical or None
 
 
+def _producer(product: int | None) -> str | None:
+    """The normalized ``producer``: the UOF ``product`` as text (None when a rollback omits it)."""
+    return None if product is None else str(product)
+
+
 def _bound(value: int | None) -> str:
     return "-" if value is None else str(value)
 
@@ -175,10 +187,14 @@ class _Mapper:
         return PendingEvent(entity=entity, event=event, raw=self.raw)
 
 
-def settlement_key(event_id: str, line_id: str, certainty: int) -> str:
+def settlement_key(
+    event_id: str, line_id: str, certainty: int, partial_at: int | None = None
+) -> str:
     """The dedup key of a line's settlement at a certainty: without a timestamp, so a resend
-    is a duplicate, while certainty 2 after 1 is a new key (a confirmation)."""
-    return f"{PROVIDER}:{event_id}:settle:{line_id}:c{certainty}"
+    is a duplicate, while certainty 2 after 1 is a new key (a confirmation). A partial one
+    (an outcome undecided) carries its ``timestamp`` as ``partial_at``."""
+    key = f"{PROVIDER}:{event_id}:settle:{line_id}:c{certainty}"
+    return key if partial_at is None else f"{key}:partial:{partial_at}"
 
 
 def cancel_key(event_id: str, line_id: str, start: int | None, end: int | None) -> str:
@@ -216,6 +232,7 @@ def _odds_change(msg: feed.OddsChange, m: _Mapper) -> list[PendingEvent]:
         event = LineOddsChanged(
             **m.common(key),
             event_id=msg.event_id,
+            producer=_producer(msg.product),
             market_id=str(market.id),
             specifiers=specifiers,
             line_id=line_id,
@@ -231,6 +248,7 @@ def _bet_stop(msg: feed.BetStop, m: _Mapper) -> list[PendingEvent]:
     event = BettingStopped(
         **m.common(key),
         event_id=msg.event_id,
+        producer=_producer(msg.product),
         groups=msg.groups,
         status=line_status(msg.market_status, "SUSPENDED"),
     )
@@ -244,16 +262,20 @@ def _bet_settlement(msg: feed.UofBetSettlement, m: _Mapper) -> list[PendingEvent
         outcomes = [
             OutcomeResult(
                 outcome_id=o.id,
-                won=o.result == 1,
+                won=None if o.result == -1 else o.result == 1,
                 void_factor=_factor(o.void_factor, f"market {line_id} outcome {o.id}"),
                 dead_heat_factor=_factor(o.dead_heat_factor, f"market {line_id} outcome {o.id}"),
             )
             for o in market.outcomes
         ]
-        key = settlement_key(msg.event_id, line_id, msg.certainty)
+        partial = any(o.won is None for o in outcomes)
+        key = settlement_key(
+            msg.event_id, line_id, msg.certainty, msg.timestamp if partial else None
+        )
         event = LineSettled(
             **m.common(key),
             event_id=msg.event_id,
+            producer=_producer(msg.product),
             market_id=str(market.id),
             specifiers=specifiers,
             line_id=line_id,
@@ -272,6 +294,7 @@ def _bet_cancel(msg: feed.BetCancel, m: _Mapper) -> list[PendingEvent]:
         event = LineCancelled(
             **m.common(cancel_key(msg.event_id, line_id, msg.start_time, msg.end_time)),
             event_id=msg.event_id,
+            producer=_producer(msg.product),
             market_id=str(market.id),
             specifiers=specifiers,
             line_id=line_id,
@@ -292,6 +315,7 @@ def _rollback_bet_settlement(msg: feed.RollbackBetSettlement, m: _Mapper) -> lis
         event = SettlementRolledBack(
             **m.common(key),
             event_id=msg.event_id,
+            producer=_producer(msg.product),
             market_id=str(market.id),
             specifiers=specifiers,
             line_id=line_id,
@@ -308,6 +332,7 @@ def _rollback_bet_cancel(msg: feed.RollbackBetCancel, m: _Mapper) -> list[Pendin
         event = CancelRolledBack(
             **m.common(key),
             event_id=msg.event_id,
+            producer=_producer(msg.product),
             market_id=str(market.id),
             specifiers=specifiers,
             line_id=line_id,
@@ -322,6 +347,7 @@ def _fixture_change(msg: feed.FixtureChange, m: _Mapper) -> list[PendingEvent]:
     event = EventChanged(
         **m.common(f"{PROVIDER}:{msg.event_id}:fixture:{msg.timestamp}"),
         event_id=msg.event_id,
+        producer=_producer(msg.product),
         change="FIXTURE_CHANGED",
         start_time_ms=msg.start_time,
         detail=None if msg.change_type is None else str(msg.change_type),

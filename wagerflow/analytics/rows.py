@@ -38,7 +38,8 @@ exposure records                           ``exposures`` (kind line, event, play
 =========================================  ======================================================
 
 Results, rollbacks, session closings, limits and health events add no analytics row (they are
-in ``norm_events``).
+in ``norm_events``); nor does a ``RecoveryRequested`` (a request to the ingress: the outage it
+answers is in ``suspensions``).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ from wagerflow.schemas.risk import (
     MarketResume,
     MarketSuspend,
     PlayerExposure,
+    RecoveryRequested,
     RiskRecord,
     RoundExposure,
 )
@@ -741,6 +743,7 @@ _HANDLERS: dict[type, Callable[[Any, Pseudonymizer], list[TableRow]]] = {
     RoundExposure: _round_exposure,
     MarketSuspend: _command,
     MarketResume: _command,
+    RecoveryRequested: _nothing,
     LimitBreach: _breach,
     DlqEntry: _dlq,
 }

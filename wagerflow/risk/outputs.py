@@ -8,6 +8,7 @@ from wagerflow.schemas.risk import (
     LimitBreach,
     MarketResume,
     MarketSuspend,
+    RecoveryRequested,
     RiskRecord,
     record_key,
 )
@@ -22,7 +23,7 @@ def risk_record(record: RiskRecord | Settlement | BetSettlement, topics: Topics)
     if isinstance(record, BetSettlement):
         key = f"{record.tenant_id}:{record.provider_id}:{record.bet_id}"
         return OutRecord(topics.name(SETTLEMENTS), key.encode(), SETTLEMENT_ENCODER.encode(record))
-    if isinstance(record, MarketSuspend | MarketResume):
+    if isinstance(record, MarketSuspend | MarketResume | RecoveryRequested):
         topic = MARKET_CONTROL
     elif isinstance(record, LimitBreach):
         topic = LIMIT_BREACH

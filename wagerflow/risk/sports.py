@@ -136,7 +136,9 @@ def line_result(event: LineSettled | EventResult | MarketSettled) -> _LineResult
     """The per-selection results a result message gives its line (see the module rules)."""
     if isinstance(event, LineSettled):
         named: dict[str, LegResult | None] = {
-            o.outcome_id: LegResult(o.won, o.void_factor or 0, o.dead_heat_factor)
+            o.outcome_id: None  # undecided yet (UOF result -1): still open
+            if o.won is None
+            else LegResult(o.won, o.void_factor or 0, o.dead_heat_factor)
             for o in event.outcomes
         }
         return _LineResult(named, LOSE)
@@ -152,6 +154,15 @@ def line_result(event: LineSettled | EventResult | MarketSettled) -> _LineResult
 _EXCHANGE_RESULTS: dict[str, LegResult] = {"WINNER": WIN, "REMOVED": VOID, "REMOVED_VACANT": VOID}
 """A closed exchange market's runner statuses as a leg's result: a winner wins, a removed runner
 is void, every other status (LOSER, PLACED in a win market, HIDDEN) loses (MONEY.md §2)."""
+
+
+def _keep_decisions(new: _LineResult, held: _LineResult | None) -> _LineResult:
+    """An outcome a result leaves undecided keeps the mark the replaced result gave it (only a
+    rollback clears a decision; the settlement books follow the same rule)."""
+    if held is None:
+        return new
+    named = {s: held.of(s) if r is None else r for s, r in new.named.items()}
+    return new._replace(named=named)
 
 
 class SportsBook:
@@ -282,7 +293,7 @@ class SportsBook:
         if isinstance(event, SettlementRolledBack):
             self._results.pop(mark, None)
         else:
-            self._results[mark] = line_result(event)
+            self._results[mark] = _keep_decisions(line_result(event), self._results.get(mark))
         keys = self._bets_on([(tenant, e, line) for e in events])
         return self._refresh(keys, event.event_time_ms)
 

@@ -18,8 +18,9 @@ Rules, one module each:
 
 - ``liability``: ``LIABILITY_SELECTION`` / ``LIABILITY_MARKET`` (line) and ``LIABILITY_EVENT``
   (event) from exposures over a threshold, with hysteresis.
-- ``provider_health``: ``PROVIDER_DOWN`` (provider-wide, per producer) from producer health:
-  DOWN, LAGGING, unsubscribed or silent.
+- ``provider_health``: ``PROVIDER_DOWN`` (every market of one producer) from producer health:
+  DOWN, unsubscribed or silent until the recovery snapshot after its return (with one
+  ``RecoveryRequested`` per outage), or LAGGING.
 - ``bet_stop``: ``PROVIDER_BET_STOP`` (event) from a bet stop or a suspended event, and
   (market) from an exchange market the exchange suspended.
 - ``odds_velocity``: ``ODDS_VELOCITY`` (line) from odds moving too fast.

@@ -20,9 +20,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from wagerflow.schemas.control import Action, command_id, scope_of
-from wagerflow.schemas.risk import MarketResume, MarketSuspend, SuspendRule
+from wagerflow.schemas.risk import MarketResume, MarketSuspend, RecoveryRequested, SuspendRule
 
-Command = MarketSuspend | MarketResume
+MarketCommand = MarketSuspend | MarketResume
+Command = MarketCommand | RecoveryRequested  # a recovery request: ``provider_health``
 Out = list[Command]  # where a handler appends the commands it emits
 Figures = dict[str, int]  # a command's ``values``
 
@@ -74,8 +75,8 @@ class Holds:
             out.append(self._command(MarketResume, key, at, why, values))
 
     def _command(
-        self, kind: type[Command], key: Hold, at: int, why: str, values: Figures
-    ) -> Command:
+        self, kind: type[MarketCommand], key: Hold, at: int, why: str, values: Figures
+    ) -> MarketCommand:
         action: Action = "suspend" if kind is MarketSuspend else "resume"
         version = self._versions.get(key, 0) + 1
         self._versions[key] = version

@@ -1,14 +1,24 @@
-"""Provider down: ``PROVIDER_DOWN`` from producer health, per producer, provider-wide.
+"""Provider down: ``PROVIDER_DOWN`` from producer health, per producer (MONEY.md §3.3).
 
-A ``ProviderHealth`` DOWN, LAGGING, or an ALIVE with ``subscribed`` False holds every market of
-the producer. A fresh ALIVE (``event_time_ms + alive_timeout_ms > now_ms``) with ``subscribed``
-not False releases DOWN, UNSUBSCRIBED and SILENT. A producer that has sent an ALIVE and sends
-none for ``alive_timeout_ms`` of event time (deadline: its newest ALIVE's ``event_time_ms +
-alive_timeout_ms``) is SILENT, so a stale ALIVE (delivered later than the timeout) keeps it
-down. A LAGGING (Betfair ``status: 503``; no ALIVE follows on that stream) is self-clearing:
-released ``lagging_hold_ms`` of flow time after the last LAGGING. SNAPSHOT_COMPLETE and ERROR
-change nothing. The feeds do not name the producer of each market, so a producer's command
-covers all of the provider's markets.
+A command holds every market of one producer of one provider (``event_id`` ``*``, ``producer``
+set); the normalized messages name their producer, so one producer's outage leaves the others'
+markets open.
+
+Outage (go-uof-sdk ``pipe/recovery.go``; Sportradar UOF recovery). A producer goes down on a
+``ProviderHealth`` DOWN (UOF ``product_down``), on an ALIVE with ``subscribed`` False, or when it
+has sent an ALIVE and sends none for ``alive_timeout_ms`` of event time (SILENT; deadline: its
+newest ALIVE's ``event_time_ms + alive_timeout_ms``). The first of these holds its markets and
+emits one ``RecoveryRequested`` with the timestamp of its last ALIVE with ``subscribed`` True
+(None if none). It *returns* on a fresh ALIVE (``event_time_ms + alive_timeout_ms > now_ms``, a
+stale one keeps it down) with ``subscribed`` not False; its markets resume only on the first
+SNAPSHOT_COMPLETE after that return (the recovery answered), not on the ALIVE. A down signal
+before the snapshot (even after a return) stays in the same outage: no second request, and the
+producer must return again. A SNAPSHOT_COMPLETE before the return, or outside an outage, changes
+nothing.
+
+LAGGING (Betfair ``status: 503``; no ALIVE follows on that stream) is not an outage: it holds the
+producer and is released ``lagging_hold_ms`` of flow time after the last LAGGING. ERROR changes
+nothing.
 """
 
 from __future__ import annotations
@@ -16,20 +26,25 @@ from __future__ import annotations
 from wagerflow.risk.suspend.config import SuspendConfig
 from wagerflow.risk.suspend.holds import Figures, Hold, Holds, Out
 from wagerflow.schemas.events import ProviderHealth
+from wagerflow.schemas.risk import RecoveryRequested
 
 Producer = tuple[str, str, str]  # tenant, provider, producer
 SILENT, LAGGING = 0, 1  # the kinds of a producer's timers, in the order they fire at one time
+_DOWN_SIGNALS = ("DOWN", "UNSUBSCRIBED", "SILENT")
+_RECOVERING = "RECOVERING"  # the cause that holds an outage from its start to its snapshot
 
 
 class ProviderHealthRule:
-    """Holds a producer's markets while its health says it is down, silent or lagging."""
+    """Holds a producer's markets while it is down or recovering, or lagging."""
 
     def __init__(self, config: SuspendConfig, holds: Holds) -> None:
         self.config = config
         self.holds = holds
-        self._last_alive: dict[Producer, int] = {}
+        self._newest_alive: dict[Producer, int] = {}  # of any ALIVE: the silence deadline
+        self._last_subscribed: dict[Producer, int] = {}  # of an ALIVE subscribed: recover after
         self._alive_deadlines: dict[Producer, int] = {}
         self._lagging_deadlines: dict[Producer, int] = {}
+        self._requests: dict[Producer, int] = {}  # recovery requests emitted, per producer
 
     def apply(self, out: Out, h: ProviderHealth, now: int) -> None:
         who = (h.tenant_id, h.provider_id, h.producer)
@@ -39,17 +54,25 @@ class ProviderHealthRule:
             self._down(out, who, "DOWN", now, values)
         elif h.state == "LAGGING":
             self._lagging_deadlines[who] = now + self.config.lagging_hold_ms
-            self._down(out, who, "LAGGING", now, values)
+            self._hold(out, who, "LAGGING", now, values)
         elif h.state == "ALIVE":
-            last = max(self._last_alive.get(who, h.event_time_ms), h.event_time_ms)
-            self._last_alive[who] = last
-            deadline = last + self.config.alive_timeout_ms
-            self._alive_deadlines[who] = deadline
-            if h.subscribed is False:
-                self._down(out, who, "UNSUBSCRIBED", now, values)
-            elif deadline > now:
-                for cause in ("DOWN", "UNSUBSCRIBED", "SILENT"):
-                    self._up(out, who, cause, now, f"ALIVE at {h.event_time_ms}")
+            self._alive(out, who, h, now, values)
+        elif h.state == "SNAPSHOT_COMPLETE" and self._returned(who):
+            reason = f"snapshot_complete {h.request_id} after the return"
+            self._release(out, who, _RECOVERING, now, reason)
+
+    def _alive(self, out: Out, who: Producer, h: ProviderHealth, now: int, values: Figures) -> None:
+        at = h.event_time_ms
+        newest = max(self._newest_alive.get(who, at), at)
+        self._newest_alive[who] = newest
+        self._alive_deadlines[who] = newest + self.config.alive_timeout_ms
+        if h.subscribed is False:
+            self._down(out, who, "UNSUBSCRIBED", now, values)
+            return
+        self._last_subscribed[who] = max(self._last_subscribed.get(who, at), at)
+        if at + self.config.alive_timeout_ms > now:
+            for cause in _DOWN_SIGNALS:
+                self._release(out, who, cause, now, f"ALIVE at {at}")
 
     def due(self, now: int) -> list[tuple[int, int, Producer]]:
         """``(deadline, kind, producer)`` of every timer due at ``now``."""
@@ -70,22 +93,54 @@ class ProviderHealthRule:
                 continue
             if kind == SILENT:
                 del self._alive_deadlines[who]
-                values = {"last_alive_ms": self._last_alive[who]}
+                values = {"last_alive_ms": self._newest_alive[who]}
                 values["timeout_ms"] = self.config.alive_timeout_ms
                 self._down(out, who, "SILENT", at, values)
             else:
                 del self._lagging_deadlines[who]
                 reason = f"no LAGGING for {self.config.lagging_hold_ms} ms"
-                self._up(out, who, "LAGGING", at, reason)
+                self._release(out, who, "LAGGING", at, reason)
 
-    def _down(self, out: Out, who: Producer, state: str, at: int, values: Figures) -> None:
-        tenant, provider, producer = who
-        reason = f"{provider} producer {producer} {state}"
-        key = Hold("PROVIDER_DOWN", tenant, "*", None, provider, producer)
-        self.holds.hold(out, key, state, at, reason, values)
+    def _returned(self, who: Producer) -> bool:
+        """In an outage and back: recovering, with no down signal holding it."""
+        key = _key(who)
+        recovering = self.holds.holds(key, _RECOVERING)
+        return recovering and not any(self.holds.holds(key, c) for c in _DOWN_SIGNALS)
 
-    def _up(self, out: Out, who: Producer, state: str, at: int, reason: str) -> None:
+    def _down(self, out: Out, who: Producer, signal: str, at: int, values: Figures) -> None:
+        """A down signal: hold; the first of an outage also asks for a recovery."""
+        self._hold(out, who, signal, at, values)
+        if self.holds.holds(_key(who), _RECOVERING):
+            return
+        self._hold(out, who, _RECOVERING, at, values)
         tenant, provider, producer = who
-        values = {"last_alive_ms": self._last_alive.get(who, 0)}
-        key = Hold("PROVIDER_DOWN", tenant, "*", None, provider, producer)
-        self.holds.release(out, key, state, at, f"{provider} producer {producer}: {reason}", values)
+        version = self._requests.get(who, 0) + 1
+        self._requests[who] = version
+        out.append(
+            RecoveryRequested(
+                tenant_id=tenant,
+                version=version,
+                as_of_ms=at,
+                command_id=f"RECOVERY:{tenant}:{provider}/{producer}:request:{at}",
+                provider_id=provider,
+                producer=producer,
+                last_alive_ms=self._last_subscribed.get(who),
+                reason=f"{provider} producer {producer} {signal}",
+            )
+        )
+
+    def _hold(self, out: Out, who: Producer, cause: str, at: int, values: Figures) -> None:
+        _, provider, producer = who
+        reason = f"{provider} producer {producer} {cause}"
+        self.holds.hold(out, _key(who), cause, at, reason, values)
+
+    def _release(self, out: Out, who: Producer, cause: str, at: int, reason: str) -> None:
+        _, provider, producer = who
+        values = {"last_alive_ms": self._newest_alive.get(who, 0)}
+        why = f"{provider} producer {producer}: {reason}"
+        self.holds.release(out, _key(who), cause, at, why, values)
+
+
+def _key(who: Producer) -> Hold:
+    tenant, provider, producer = who
+    return Hold("PROVIDER_DOWN", tenant, "*", None, provider, producer)

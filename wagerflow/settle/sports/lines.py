@@ -6,7 +6,10 @@ which ``evaluate`` times a bet's settlement. Rules:
 
 - **Results**: ``LineSettled`` (event, ``line_id``): each outcome gives ``won``, the void factor
   ``v`` (refunded share of the stake, 0 when absent) and the dead-heat factor ``d`` (paid share
-  of the winnings, 1 when absent). Betfair ``MarketSettled`` (``market_id`` as the line,
+  of the winnings, 1 when absent). An undecided outcome (``won`` None, UOF ``result="-1"``,
+  MONEY.md §3.2) stays open while the others settle; it never undoes a decision: an outcome a
+  result leaves undecided keeps its mark from the result it replaces (only a rollback clears
+  it). Betfair ``MarketSettled`` (``market_id`` as the line,
   ``event_id`` None = the line on every event): per runner status, with the market's terms and
   removals kept for the Betfair rules of singles (``wagerflow.settle.betfair_rules``); for a
   multiple's leg WINNER wins, REMOVED / REMOVED_VACANT is void, PLACED (not a win outside each
@@ -78,7 +81,8 @@ class ExchangeResult(NamedTuple):
 
 class LineResult(NamedTuple):
     certainty: int
-    selections: dict[str, Mark]
+    selections: dict[str, Mark | None]
+    """None: undecided yet (its bets stay open)."""
     exchange: ExchangeResult | None = None
 
 
@@ -142,10 +146,14 @@ class LineBook:
         state = self.state(where)
         if state.result is not None and state.result.certainty > certainty:
             return False
-        marks: dict[str, Mark] = {}
+        marks: dict[str, Mark | None] = {}
         exchange = None
         if isinstance(event, LineSettled):
+            decided = state.result.selections if state.result is not None else {}
             for o in event.outcomes:
+                if o.won is None:
+                    marks[o.outcome_id] = decided.get(o.outcome_id)
+                    continue
                 result = LegResult(o.won, o.void_factor or 0, o.dead_heat_factor)
                 reason = None
                 if result.void_factor > 0:
