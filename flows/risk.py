@@ -34,11 +34,18 @@ from wagerflow.pipeline.outputs import dlq_record
 from wagerflow.risk.engine import RiskOutput, RiskShardState, invalid_limits_update, risk_keys
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
-from wagerflow.risk.suspend import SuspendConfig
+from wagerflow.risk.suspend import SuspendConfig, Thresholds
 from wagerflow.schemas.dlq import DlqEntry
 from wagerflow.schemas.events import NormalizedEvent
 from wagerflow.schemas.records import OutRecord, RawBatch
-from wagerflow.schemas.risk import EventExposure, LineExposure, RoundExposure
+from wagerflow.schemas.risk import (
+    EventExposure,
+    LineExposure,
+    RoundExposure,
+    RoundLiability,
+    TableResume,
+    TableSuspend,
+)
 from wagerflow.schemas.settlement import BetSettlement, RoundSummary, Settlement
 from wagerflow.topics import Topics
 
@@ -64,6 +71,8 @@ class RiskContext:
     """Epoch ms now, for timers that must fire with no input (a provider gone silent). None in
     replays: timers then advance with event time only."""
     shards: int = RISK_SHARDS
+    thresholds: Thresholds | None = None
+    """The suspend thresholds every shard starts from (None: ``suspend``'s built-in figures)."""
 
 
 def _observe(shard: RiskShardState, record: BetSettlement) -> None:
@@ -132,8 +141,9 @@ def _topic_record(kv: tuple[str, RiskOutput], topics: Topics) -> list[tuple[str,
 
 def _analytics_rows(record: RiskOutput, pseudo: Pseudonymizer) -> list[tuple[str, Any]]:
     """Rows for ClickHouse. A ``round.settle`` message and a round summary add none: both are
-    derived from the bet settlement versions, which have rows of their own."""
-    if isinstance(record, Settlement | RoundSummary):
+    derived from the bet settlement versions, which have rows of their own; nor do the table
+    commands (``round.liability``, ``table.*``), which have no table yet (topic only)."""
+    if isinstance(record, Settlement | RoundSummary | RoundLiability | TableSuspend | TableResume):
         return []
     return keyed_rows(record, pseudo)
 
@@ -167,7 +177,7 @@ def risk_steps(
         shard = (
             pickle.loads(resume)  # noqa: S301 own snapshot
             if resume is not None
-            else RiskShardState(ctx.limits, ctx.suspend, ctx.shards)
+            else RiskShardState(ctx.limits, ctx.suspend, ctx.shards, ctx.thresholds)
         )
         return _RiskLogic(shard, ctx.wall_clock)
 

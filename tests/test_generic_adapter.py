@@ -30,6 +30,7 @@ from wagerflow.schemas.events import (
     NormalizedEvent,
     OutcomeOdds,
     Payout,
+    PlayerUpdated,
     RoundChanged,
     RoundResult,
     SourceRef,
@@ -92,6 +93,24 @@ CASES: list[tuple[str, bytes, str, NormalizedEvent]] = [
             change="CREATED",
             name="Ajax v PSV",
             start_time_ms=T + 7_200_000,
+        ),
+    ),
+    (
+        "playerUpdated",
+        raw(
+            "playerUpdated",
+            playerId="p1",
+            country="MT",
+            kycStatus="VERIFIED",
+            limitsProfile="VIP_A",
+        ),
+        "generic:player:p1",
+        PlayerUpdated(
+            **env("sport", f"playerUpdated:p1:{T}"),
+            player_id="p1",
+            country="MT",
+            kyc_status="VERIFIED",
+            limits_profile="VIP_A",
         ),
     ),
     (

@@ -424,8 +424,10 @@ def test_the_payout_is_derived_from_the_odds_rounding_down() -> None:
     assert limits.check(make_bet(stake=1_000, odds=25_009), []) == []  # 2500.9 -> 2500
     [breach] = limits.check(make_bet(stake=1_000, odds=25_010), [])
     assert (breach.rule, breach.value) == ("MAX_PAYOUT", 2_501)
-    assert limits.check(make_bet(stake=1_000, odds=90_000, payout=2_500), []) == []  # preferred
-    assert limits.check(make_bet(stake=1_000), []) == []  # no odds, no payout: not checked
+    # MONEY.md §1.1: R = floor(S x O) everywhere, whatever potentialPayout the provider sends
+    [breach] = limits.check(make_bet(stake=1_000, odds=90_000, payout=2_500), [])
+    assert (breach.rule, breach.value) == ("MAX_PAYOUT", 9_000)
+    assert limits.check(make_bet(stake=1_000), []) == []  # no odds, no payout: R = S
 
 
 # --- the limits file --------------------------------------------------------------------------

@@ -6,9 +6,14 @@ For each normalized event, in this order:
 2. a sports bet is checked against its limits with the exposures it produced;
 3. the suspend rules see the event and the new exposures, and may emit commands.
 
-Events every shard must see (limit updates; bet decisions and per-bet settlements, which name
-only the bet; line results, which a multiple with a leg on that line needs wherever it is held)
-are broadcast by the flow; each shard applies them to the entities it holds that they concern.
+Events every shard must see (limit, threshold and player directory updates; bet decisions and
+per-bet settlements, which name only the bet; line results, which a multiple with a leg on that
+line needs wherever it is held) are broadcast by the flow; each shard applies them to its own
+copy of the limits and thresholds, or to the entities it holds that they concern. An event that
+names a sport or competition (``EventChanged``, ``MarketStatusChanged``) teaches its shard's
+limits the event's sport and competition scopes. A live bet is checked against its limits (max
+stake and payout) at its round's entity, and a copy of a live provider's round traffic goes to
+the provider's entity, which holds its tables while it is in error or silent.
 A multiple goes to the entity of every event it touches (MONEY.md §1.5): each shows the legs on
 its own event, and only its *home* entity (its first leg's event) settles it and checks its
 limits. Provider health goes to one shard per provider (its commands are provider-wide).
@@ -26,7 +31,14 @@ from typing import Any
 from wagerflow.risk.limits import LimitBook, LimitsError, LimitUpdate, validate_update
 from wagerflow.risk.rounds import RoundBook
 from wagerflow.risk.sports import SportsBook
-from wagerflow.risk.suspend import SuspendConfig, SuspendRules
+from wagerflow.risk.suspend import (
+    SuspendConfig,
+    SuspendRules,
+    TableRules,
+    Thresholds,
+    ThresholdsError,
+)
+from wagerflow.risk.suspend.thresholds import ThresholdUpdate, validate_thresholds
 from wagerflow.schemas.dlq import DlqEntry, Reason
 from wagerflow.schemas.events import (
     EVENT_ENCODER,
@@ -34,14 +46,21 @@ from wagerflow.schemas.events import (
     BetPlaced,
     BetSettled,
     CancelRolledBack,
+    EventChanged,
     EventResult,
     LimitsUpdated,
     LineCancelled,
     LineSettled,
     MarketSettled,
+    MarketStatusChanged,
     NormalizedEvent,
+    PlayerUpdated,
     ProviderHealth,
+    RoundChanged,
+    RoundResult,
+    RoundSettled,
     SettlementRolledBack,
+    ThresholdsUpdated,
     WalletTransaction,
 )
 from wagerflow.schemas.risk import EventExposure, LineExposure, RiskRecord
@@ -59,10 +78,13 @@ LINE_RESULTS = (
     LineCancelled,
     CancelRolledBack,
 )
-BROADCAST = (LimitsUpdated, BetDecided, BetSettled, *LINE_RESULTS)
-"""Sent to every shard: limits concern all markets; a bet decision or a per-bet settlement
-names only the bet, and the shards holding it are the ones that act; a line result concerns its
-event's entity and every entity holding a multiple with a leg on that line."""
+SHARD_WIDE = (LimitsUpdated, PlayerUpdated, ThresholdsUpdated)
+"""Applied to the shard's own limits and thresholds, not to an entity."""
+BROADCAST = (*SHARD_WIDE, BetDecided, BetSettled, *LINE_RESULTS)
+"""Sent to every shard: limits, thresholds and players concern all markets; a bet decision or
+a per-bet settlement names only the bet, and the shards holding it are the ones that act; a line
+result concerns its event's entity and every entity holding a multiple with a leg on that
+line."""
 LineResult = (
     LineSettled
     | EventResult
@@ -103,15 +125,23 @@ def risk_entity(event: NormalizedEvent) -> str | None:
     return None
 
 
+LIVE_TRAFFIC = (BetPlaced, RoundChanged, RoundResult, RoundSettled)
+"""A live provider's round traffic: its bets (with a round), round lifecycle and results."""
+PROVIDER_ENTITY = "provider:"
+
+
 def risk_entities(event: NormalizedEvent) -> list[str]:
     """Every entity an event goes to, its home (``risk_entity``) first: a sports multiple goes
-    to the entity of each event it has a leg on."""
+    to the entity of each event it has a leg on; a live provider's round traffic also to the
+    provider's entity (its tables' health)."""
     home = risk_entity(event)
     if home is None:
         return []
     if isinstance(event, BetPlaced) and event.round_id is None:
         events = {f"event:{s.event_id}": None for s in event.selections if s.event_id is not None}
         return [home, *(e for e in events if e != home)]
+    if isinstance(event, LIVE_TRAFFIC) and home.startswith("round:"):
+        return [home, f"{PROVIDER_ENTITY}{event.provider_id}"]
     return [home]
 
 
@@ -121,16 +151,18 @@ def _line_of(event: LineResult) -> tuple[str, str | None, str]:
 
 
 def invalid_limits_update(event: NormalizedEvent) -> DlqEntry | None:
-    """A limit update the limit book would refuse, as a DLQ entry (checked once, before it is
-    broadcast to every shard); None for anything else."""
-    if not isinstance(event, LimitsUpdated):
-        return None
+    """A limit or threshold update the shard would refuse, as a DLQ entry (checked once, before
+    it is broadcast to every shard); None for anything else."""
     try:
-        validate_update(LimitUpdate.from_event(event))
-    except LimitsError as exc:
+        if isinstance(event, LimitsUpdated):
+            validate_update(LimitUpdate.from_event(event))
+        elif isinstance(event, ThresholdsUpdated):
+            validate_thresholds(ThresholdUpdate.from_event(event))
+    except (LimitsError, ThresholdsError) as exc:
+        tag = event.__struct_config__.tag
         return DlqEntry(
             reason=Reason.INVALID_VALUE,
-            detail=f"limits.update refused: {exc}",
+            detail=f"{tag} refused: {exc}",
             provider_id=event.provider_id,
             tenant_id=event.tenant_id,
             source=event.source,
@@ -163,9 +195,11 @@ class EntityRisk:
     exposure in the exposure books and pays in the settlement books, from the same input."""
 
     def __init__(self, suspend: SuspendConfig, key: str = "") -> None:
+        self.key = key
         self.sports = SportsBook(key.removeprefix("event:") if key.startswith("event:") else None)
         self.rounds = RoundBook()
         self.suspend = SuspendRules(suspend)
+        self.tables = TableRules(suspend)
         self.sports_settlement = SportsSettlement()
         self.casino_settlement = CasinoSettlement()
         self.round_totals = RoundTotals()
@@ -179,12 +213,20 @@ class EntityRisk:
         return self.sports.has_open_bets() or len(self.rounds) > 0
 
     def apply(
-        self, event: NormalizedEvent, now_ms: int, limits: LimitBook, home: bool = True
+        self,
+        event: NormalizedEvent,
+        now_ms: int,
+        limits: LimitBook,
+        home: bool = True,
+        thresholds: Thresholds | None = None,
     ) -> list[RiskOutput]:
         """Apply one event. ``home`` False: the event concerns this entity only through a
         multiple it holds (a leg's line result, the multiple's placement or decision on another
-        event): the books see it, the settlement, limits and suspend rules do not."""
+        event): the books see it, the settlement, limits and suspend rules do not; or, at a
+        provider's entity, it is a copy of the provider's live traffic."""
         self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
+        if not home and self.key.startswith(PROVIDER_ENTITY):
+            return list(self.tables.live_traffic(event, now_ms))
         if not home:
             if isinstance(event, BetPlaced):
                 self.foreign_bets[event.tenant_id, event.bet_id] = None
@@ -192,7 +234,7 @@ class EntityRisk:
             foreign: list[RiskOutput] = list(exposures)
             for record in exposures:
                 if isinstance(record, LineExposure | EventExposure):
-                    foreign.extend(self.suspend.apply(record, now_ms))
+                    foreign.extend(self.suspend.apply(record, now_ms, thresholds))
             return foreign
         if isinstance(event, BetPlaced):
             self.bets.setdefault((event.tenant_id, event.bet_id), event.event_time_ms)
@@ -204,17 +246,32 @@ class EntityRisk:
             out.extend(settlement_messages(settled))
         exposures = self.sports.apply(event)
         out.extend(exposures)
-        out.extend(self.rounds.apply(event))
-        if isinstance(event, BetPlaced) and exposures:
+        rounds = self.rounds.apply(event)
+        out.extend(rounds)
+        if isinstance(event, BetPlaced) and event.round_id is not None and rounds:
+            table = event.table_id or self.tables.round_table(event.tenant_id, event.round_id)
+            out.extend(limits.check(event, [], table))
+        elif isinstance(event, BetPlaced) and exposures:
             relevant: Sequence[LineExposure | EventExposure] = [
                 e for e in exposures if isinstance(e, LineExposure | EventExposure)
             ]
             out.extend(limits.check(event, relevant))
-        out.extend(self.suspend.apply(event, now_ms))
+        limits_of_shard = thresholds or Thresholds(self.suspend.config)
+        out.extend(self.suspend.apply(event, now_ms, limits_of_shard))
+        out.extend(self.tables.apply(event, now_ms, limits_of_shard))
         for record in exposures:
             if isinstance(record, LineExposure | EventExposure):
-                out.extend(self.suspend.apply(record, now_ms))
+                out.extend(self.suspend.apply(record, now_ms, limits_of_shard))
+        for x in rounds:
+            out.extend(self.tables.apply(x, now_ms, limits_of_shard))
         return out
+
+    def on_time(self, now_ms: int) -> list[RiskOutput]:
+        return [*self.suspend.on_time(now_ms), *self.tables.on_time(now_ms)]
+
+    def next_deadline(self) -> int | None:
+        deadlines = (self.suspend.next_deadline(), self.tables.next_deadline())
+        return min((d for d in deadlines if d is not None), default=None)
 
 
 class RiskShardState:
@@ -225,11 +282,18 @@ class RiskShardState:
     (the rest are copied as bytes). Entities silent for ``RETENTION_MS`` (by their provider's
     newest received time, since feeds of different providers may run on different clocks, e.g.
     a replayed recording beside live bets) and holding no open bet are forgotten by a sweep every
-    ``SWEEP_EVERY_MS``. The shard owns its copy of the limits (a hot update changes only its
-    own)."""
+    ``SWEEP_EVERY_MS``. The shard owns its copy of the limits and of the thresholds (a hot update
+    changes only its own; every shard gets the update)."""
 
-    def __init__(self, limits: LimitBook, suspend: SuspendConfig, shards: int = 16) -> None:
+    def __init__(
+        self,
+        limits: LimitBook,
+        suspend: SuspendConfig,
+        shards: int = 16,
+        thresholds: Thresholds | None = None,
+    ) -> None:
         self.limits = copy.deepcopy(limits)
+        self.thresholds = copy.deepcopy(thresholds) if thresholds else Thresholds(suspend)
         self.shards = shards
         self.config = suspend
         self.entities: dict[str, EntityRisk] = {}
@@ -253,6 +317,7 @@ class RiskShardState:
         self._dirty.clear()
         return {
             "limits": self.limits,
+            "thresholds": self.thresholds,
             "config": self.config,
             "shards": self.shards,
             "clocks": self._clocks,
@@ -262,6 +327,7 @@ class RiskShardState:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.limits = state["limits"]
+        self.thresholds = state["thresholds"]
         self.config = state["config"]
         self.shards = state["shards"]
         self._clocks = state["clocks"]
@@ -285,7 +351,7 @@ class RiskShardState:
             self._track_deadline(key, entity)
 
     def _track_deadline(self, key: str, entity: EntityRisk) -> None:
-        deadline = entity.suspend.next_deadline()
+        deadline = entity.next_deadline()
         if deadline is None:
             self._deadlines.pop(key, None)
         else:
@@ -294,9 +360,13 @@ class RiskShardState:
     def apply(self, event: NormalizedEvent, now_ms: int, shard_key: str) -> list[RiskOutput]:
         """Apply one event that the flow routed to this shard (``shard_key``, as ``risk_keys``
         gave it)."""
-        if isinstance(event, LimitsUpdated):
-            self.limits.apply_update(event)
+        if isinstance(event, SHARD_WIDE):
+            self._apply_shard_wide(event)
             return []
+        if isinstance(event, EventChanged | MarketStatusChanged):
+            where = event.event_id or getattr(event, "market_id", None)
+            if where is not None:
+                self.limits.learn_event(where, event.sport_id, event.competition_id)
         self._sweep(event)
         out: list[RiskOutput] = []
         for key, home in self._targets(event, shard_key):
@@ -304,11 +374,19 @@ class RiskShardState:
             if entity is None:
                 entity = self.entities[key] = EntityRisk(self.config, key)
             self._dirty.add(key)
-            if isinstance(event, BetPlaced):
+            if isinstance(event, BetPlaced) and not key.startswith(PROVIDER_ENTITY):
                 self._index((event.tenant_id, event.bet_id), key, entity, home)
-            out.extend(entity.apply(event, now_ms, self.limits, home))
+            out.extend(entity.apply(event, now_ms, self.limits, home, self.thresholds))
             self._track_deadline(key, entity)
         return out
+
+    def _apply_shard_wide(self, event: LimitsUpdated | PlayerUpdated | ThresholdsUpdated) -> None:
+        if isinstance(event, LimitsUpdated):
+            self.limits.apply_update(event)
+        elif isinstance(event, PlayerUpdated):
+            self.limits.update_player(event)
+        else:
+            self.thresholds.apply_update(event)
 
     def _targets(self, event: NormalizedEvent, shard_key: str) -> list[tuple[str, bool]]:
         """The entities of this shard an event goes to, each with whether it is the event's
@@ -362,6 +440,8 @@ class RiskShardState:
                 and not entity.holds_open_bets()
             ):
                 del self.entities[key]
+                if key.startswith("event:"):
+                    self.limits.directory.forget_event(key.removeprefix("event:"))
                 self._dirty.add(key)
                 self._deadlines.pop(key, None)
                 self._forget(key, entity)
@@ -376,7 +456,7 @@ class RiskShardState:
         out: list[RiskOutput] = []
         for key in sorted(k for k, at in self._deadlines.items() if at <= now_ms):
             entity = self.entities[key]
-            out.extend(entity.suspend.on_time(now_ms))
+            out.extend(entity.on_time(now_ms))
             self._dirty.add(key)
             self._track_deadline(key, entity)
         return out

@@ -9,10 +9,15 @@ from wagerflow.schemas.risk import (
     MarketResume,
     MarketSuspend,
     RiskRecord,
+    RoundLiability,
+    TableResume,
+    TableSuspend,
     record_key,
 )
 from wagerflow.schemas.settlement import SETTLEMENT_ENCODER, BetSettlement, RoundSummary, Settlement
 from wagerflow.topics import EXPOSURE, LIMIT_BREACH, MARKET_CONTROL, SETTLEMENTS, Topics
+
+_CONTROL = (MarketSuspend, MarketResume, RoundLiability, TableSuspend, TableResume)
 
 
 def risk_record(record: RiskRecord | Settlement | BetSettlement, topics: Topics) -> OutRecord:
@@ -22,7 +27,7 @@ def risk_record(record: RiskRecord | Settlement | BetSettlement, topics: Topics)
     if isinstance(record, BetSettlement):
         key = f"{record.tenant_id}:{record.provider_id}:{record.bet_id}"
         return OutRecord(topics.name(SETTLEMENTS), key.encode(), SETTLEMENT_ENCODER.encode(record))
-    if isinstance(record, MarketSuspend | MarketResume):
+    if isinstance(record, _CONTROL):
         topic = MARKET_CONTROL
     elif isinstance(record, LimitBreach):
         topic = LIMIT_BREACH
