@@ -96,9 +96,7 @@ class _RiskLogic(StatefulBatchLogic[RoutedEvent, RiskOutput, bytes]):
         self._clock = clock
 
     def on_batch(self, values: list[RoutedEvent]) -> tuple[list[RiskOutput], bool]:
-        out: list[RiskOutput] = []
-        for key, event in values:
-            out.extend(self._shard.apply(event, event.received_time_ms, key))
+        out = self._shard.apply_batch(values)
         for record in out:
             if isinstance(record, BetSettlement):
                 _observe(self._shard, record)

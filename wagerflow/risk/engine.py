@@ -150,6 +150,20 @@ def _line_of(event: LineResult) -> tuple[str, str | None, str]:
     return event.tenant_id, event.event_id, line
 
 
+def _arrival(event: NormalizedEvent) -> tuple[int, str, int, int]:
+    """When and where an event was read: its received time, then its raw coordinate (the order
+    of one partition or file), so ties between entities break the same way in every batch."""
+    src = event.source
+    return event.received_time_ms, src.topic, src.partition, src.offset
+
+
+def _teaches(event: NormalizedEvent) -> bool:
+    """Whether an event names its event's sport or competition (for the limits' scopes)."""
+    return isinstance(event, EventChanged | MarketStatusChanged) and (
+        event.sport_id is not None or event.competition_id is not None
+    )
+
+
 def invalid_limits_update(event: NormalizedEvent) -> DlqEntry | None:
     """A limit or threshold update the shard would refuse, as a DLQ entry (checked once, before
     it is broadcast to every shard); None for anything else."""
@@ -357,19 +371,26 @@ class RiskShardState:
         else:
             self._deadlines[key] = deadline
 
-    def apply(self, event: NormalizedEvent, now_ms: int, shard_key: str) -> list[RiskOutput]:
+    def apply(
+        self,
+        event: NormalizedEvent,
+        now_ms: int,
+        shard_key: str,
+        providers: bool | None = None,
+    ) -> list[RiskOutput]:
         """Apply one event that the flow routed to this shard (``shard_key``, as ``risk_keys``
-        gave it)."""
+        gave it): to every entity it goes to, or (``providers`` True / False) only to the
+        providers' entities / to the others."""
         if isinstance(event, SHARD_WIDE):
             self._apply_shard_wide(event)
             return []
-        if isinstance(event, EventChanged | MarketStatusChanged):
-            where = event.event_id or getattr(event, "market_id", None)
-            if where is not None:
-                self.limits.learn_event(where, event.sport_id, event.competition_id)
-        self._sweep(event)
+        if providers is not True:
+            self._learn(event)
+            self._sweep(event)
         out: list[RiskOutput] = []
         for key, home in self._targets(event, shard_key):
+            if providers is not None and key.startswith(PROVIDER_ENTITY) != providers:
+                continue
             entity = self.entities.get(key)
             if entity is None:
                 entity = self.entities[key] = EntityRisk(self.config, key)
@@ -379,6 +400,46 @@ class RiskShardState:
             out.extend(entity.apply(event, now_ms, self.limits, home, self.thresholds))
             self._track_deadline(key, entity)
         return out
+
+    def apply_batch(self, batch: Sequence[tuple[str, NormalizedEvent]]) -> list[RiskOutput]:
+        """Apply a batch of routed events (``(shard_key, event)``), each at its received time.
+
+        The normalize step keeps each entity's order but not the order between entities within
+        one batch, so a shard-wide update (limits, thresholds, a player) and what an event
+        teaches the limits (its sport and competition) take effect before every event of the
+        batch received at or after them, whichever came out of normalize first; a provider's
+        entity (its health, and the copy of its live traffic from many entities) takes the
+        batch's events in arrival order (``_arrival``), after the others; every other entity
+        takes them in batch order."""
+        learnt = sorted(
+            (_arrival(event), i)
+            for i, (_, event) in enumerate(batch)
+            if isinstance(event, SHARD_WIDE) or _teaches(event)
+        )
+        out: list[RiskOutput] = []
+        for key, event in batch:
+            while learnt and learnt[0][0][0] <= event.received_time_ms:
+                self._learn(batch[learnt.pop(0)[1]][1])
+            if not isinstance(event, SHARD_WIDE):
+                out.extend(self.apply(event, event.received_time_ms, key, providers=False))
+        for _, i in learnt:
+            self._learn(batch[i][1])
+        to_providers = sorted(
+            (_arrival(event), i)
+            for i, (_, event) in enumerate(batch)
+            if isinstance(event, (ProviderHealth, *LIVE_TRAFFIC))
+        )
+        for (at, *_), i in to_providers:
+            out.extend(self.apply(batch[i][1], at, batch[i][0], providers=True))
+        return out
+
+    def _learn(self, event: NormalizedEvent) -> None:
+        if isinstance(event, SHARD_WIDE):
+            self._apply_shard_wide(event)
+        elif isinstance(event, EventChanged | MarketStatusChanged):
+            where = event.event_id or getattr(event, "market_id", None)
+            if where is not None:
+                self.limits.learn_event(where, event.sport_id, event.competition_id)
 
     def _apply_shard_wide(self, event: LimitsUpdated | PlayerUpdated | ThresholdsUpdated) -> None:
         if isinstance(event, LimitsUpdated):
