@@ -329,6 +329,29 @@ def test_message_decodes_to_its_event(
     assert candidate == PendingEvent(entity, event, data, None)
 
 
+def test_event_created_carries_its_sport_and_competition_when_the_feed_names_them() -> None:
+    data = raw(
+        "eventCreated",
+        eventId="ev1",
+        name="x",
+        startTime=T,
+        sportId="sr:sport:1",
+        competitionId="sr:tournament:17",
+    )
+    event = one(data).event
+    assert isinstance(event, EventChanged)
+    assert (event.sport_id, event.competition_id) == ("sr:sport:1", "sr:tournament:17")
+    plain = one(raw("eventCreated", eventId="ev1", name="x", startTime=T)).event
+    assert isinstance(plain, EventChanged)
+    assert (plain.sport_id, plain.competition_id) == (None, None)
+
+
+def test_a_player_update_refuses_a_malformed_country() -> None:
+    rejected = generic.decode(raw("playerUpdated", playerId="p1", country="mt"), META)
+    assert isinstance(rejected, Rejection)
+    assert rejected.reason == Reason.SCHEMA_MISMATCH
+
+
 def test_all_inactive_selections_make_a_suspended_line() -> None:
     data = raw(
         "oddsChanged",

@@ -1,5 +1,8 @@
 """Bet limits: profiles, scoped overrides, hot updates, and the checks that flag a bet.
 
+(Over 400 lines: the profile, scope and file rules below are one specification, kept beside the
+code that implements it.)
+
 Pure and deterministic (no clock, no I/O except ``load_limits_file``); ``LimitBook`` is plain
 picklable state, snapshotted with the shard it belongs to. Acceptance happens upstream: a
 violated limit produces a ``schemas.risk.LimitBreach``, nothing is refused here.
