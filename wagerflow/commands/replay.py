@@ -105,7 +105,8 @@ def _summarize(out_dir: Path, messages: int, topics: Topics) -> ReplaySummary:
         outputs[path.stem] = len(lines)
         if path.stem == topics.name("market.control"):
             commands = map(json.loads, lines)
-            suspensions.update(c["rule"] for c in commands if c["type"] == "market.suspend")
+            holds = ("market.suspend", "table.suspend")
+            suspensions.update(c["rule"] for c in commands if c["type"] in holds)
         if path.stem == topics.name("limit.breach"):
             breaches.update(json.loads(x)["rule"] for x in lines)
     return ReplaySummary(messages, outputs, dict(suspensions), dict(breaches))

@@ -117,6 +117,7 @@ def _live_round(
             "stake": {"amount": money_text(stake, seat.currency), "currency": seat.currency},
             "limitsProfile": seat.profile,
             "playerId": seat.player_id,
+            "tableId": seat.table,
         }
         bet_id = idempotency_key
         if rnd.random() < 0.5:
