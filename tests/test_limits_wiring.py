@@ -6,6 +6,7 @@ tables held while their provider is in error or silent, and thresholds hot-updat
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -482,3 +483,20 @@ def test_the_players_file(tmp_path: Path) -> None:
     path.write_text(json.dumps([{"player": "p1"}]))
     with pytest.raises(PlayersFileError):
         load_players_file(path)
+
+
+def test_a_restored_shard_keeps_its_directory_thresholds_and_table_holds() -> None:
+    state = shard()
+    feed(
+        state,
+        player("vip", country="MT", kyc_status="VERIFIED", limits_profile="VIP_A"),
+        thresholds("JPY", round_liability=7),
+        live_bet("a", 100, at=T),
+        error(T + 1),
+    )
+    restored = pickle.loads(pickle.dumps(state))  # noqa: S301 own snapshot
+    assert restored.limits.directory.player("vip") == ("MT", "VERIFIED", "VIP_A")
+    assert restored.thresholds.round("JPY", None) == (7, "platform")
+    out = feed(restored, live_bet("b", 100, at=T + 2 + CFG.table_recovery_ms, round_id="r2"))
+    out += restored.on_time(T + 2 + 2 * CFG.table_recovery_ms)
+    assert table_commands(out) == [("resume", "rou-1", T + 2 + 2 * CFG.table_recovery_ms)]
