@@ -37,7 +37,7 @@ from wagerflow.pipeline.outputs import dlq_record
 from wagerflow.risk.engine import RiskOutput, RiskShardState, invalid_limits_update, risk_keys
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
-from wagerflow.risk.suspend import SuspendConfig
+from wagerflow.risk.suspend import SuspendConfig, Thresholds
 from wagerflow.schemas.dlq import DlqEntry
 from wagerflow.schemas.events import NormalizedEvent, ProviderHealth
 from wagerflow.schemas.records import OutRecord, RawBatch
@@ -49,6 +49,9 @@ from wagerflow.schemas.risk import (
     MarketSuspend,
     PlayerExposure,
     RoundExposure,
+    RoundLiability,
+    TableResume,
+    TableSuspend,
 )
 from wagerflow.schemas.settlement import BetSettlement, RoundSummary, Settlement
 from wagerflow.topics import Topics
@@ -79,6 +82,8 @@ class RiskContext:
     """Epoch ms now, for timers that must fire with no input (a provider gone silent). None in
     replays: timers then advance with event time only."""
     shards: int = RISK_SHARDS
+    thresholds: Thresholds | None = None
+    """The suspend thresholds every shard starts from (None: ``suspend``'s built-in figures)."""
 
 
 def _observe(shard: RiskShardState, record: BetSettlement) -> None:
@@ -102,9 +107,7 @@ class _RiskLogic(StatefulBatchLogic[RoutedEvent, RiskOutput, bytes]):
         self._clock = clock
 
     def on_batch(self, values: list[RoutedEvent]) -> tuple[list[RiskOutput], bool]:
-        out: list[RiskOutput] = []
-        for key, event in values:
-            out.extend(self._shard.apply(event, event.received_time_ms, key))
+        out = self._shard.apply_batch(values)
         for record in out:
             if isinstance(record, BetSettlement):
                 _observe(self._shard, record)
@@ -147,8 +150,9 @@ def _topic_record(kv: tuple[str, RiskOutput], topics: Topics) -> list[tuple[str,
 
 def _analytics_rows(record: RiskOutput, pseudo: Pseudonymizer) -> list[tuple[str, Any]]:
     """Rows for ClickHouse. A ``round.settle`` message and a round summary add none: both are
-    derived from the bet settlement versions, which have rows of their own."""
-    if isinstance(record, Settlement | RoundSummary):
+    derived from the bet settlement versions, which have rows of their own; nor do the table
+    commands (``round.liability``, ``table.*``), which have no table yet (topic only)."""
+    if isinstance(record, Settlement | RoundSummary | RoundLiability | TableSuspend | TableResume):
         return []
     return keyed_rows(record, pseudo)
 
@@ -184,7 +188,7 @@ def risk_steps(
         shard = (
             pickle.loads(resume)  # noqa: S301 own snapshot
             if resume is not None
-            else RiskShardState(ctx.limits, ctx.suspend, ctx.shards)
+            else RiskShardState(ctx.limits, ctx.suspend, ctx.shards, ctx.thresholds)
         )
         return _RiskLogic(shard, ctx.wall_clock)
 

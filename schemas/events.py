@@ -270,6 +270,8 @@ class BetPlaced(_Event, tag="bet.placed", frozen=True, kw_only=True):
     session_id: str | None = None
     round_id: str | None = None
     limits_profile: str | None = None
+    table_id: str | None = None
+    """A live bet's table, when the bridge names it (its ``table:<id>`` limits and health)."""
 
 
 class BetDecided(_Event, tag="bet.decision", frozen=True, kw_only=True):
@@ -465,7 +467,31 @@ class LimitsUpdated(_Event, tag="limits.update", frozen=True, kw_only=True):
     max_liability: int | None = None
 
 
-LimitsEvent = LimitsUpdated
+class PlayerUpdated(_Event, tag="player.update", frozen=True, kw_only=True):
+    """A player's directory entry changed (the generic bridge's ``playerUpdated``): what the
+    limits read to choose the player's profile. None: the field is unchanged."""
+
+    player_id: str
+    country: str | None = None
+    """ISO 3166-1 alpha-2, upper case."""
+    kyc_status: str | None = None
+    limits_profile: str | None = None
+
+
+class ThresholdsUpdated(_Event, tag="thresholds.update", frozen=True, kw_only=True):
+    """Suspend thresholds of one currency changed (the live bridge's ``thresholds.update``),
+    minor units; None: unchanged. ``scope`` ``platform``, or ``table:<id>`` for a table's round
+    threshold."""
+
+    currency: str
+    scope: str = "platform"
+    selection_liability: int | None = None
+    market_liability: int | None = None
+    event_liability: int | None = None
+    round_liability: int | None = None
+
+
+LimitsEvent = LimitsUpdated | PlayerUpdated | ThresholdsUpdated
 
 
 # --- provider health --------------------------------------------------------------------------

@@ -12,7 +12,9 @@ Message types and their fields (``?`` = optional; all ids are non-empty JSON str
 
 Sports (category ``sport``)
 
-- ``eventCreated`` {eventId, name, startTime (same forms as ``timestamp``)}
+- ``eventCreated`` {eventId, name, startTime (same forms as ``timestamp``), sportId?,
+  competitionId?} (the sport and competition are an extension: the limits' ``sport:`` and
+  ``competition:`` scopes read them)
 - ``eventSuspended`` {eventId, reason?}
 - ``eventResumed`` {eventId} (an extension: the contract has RESUMED, and a suspension needs
   an end)
@@ -32,6 +34,12 @@ Sports bets (category ``sport``)
 - ``BetPlaced`` {betId, eventId, marketId, specifiers?, selectionId, stake: {amount,
   currency}, acceptedOdds, potentialPayout (in the stake's currency), playerId?}
 - ``BetSettled`` {betId, outcome WIN/LOSE/PUSH/VOID/HALF_WIN/HALF_LOSE, payout, currency}
+
+Players (category ``sport``)
+
+- ``playerUpdated`` {playerId, country?, kycStatus?, limitsProfile?}: the player directory the
+  limits choose a profile from (an extension). ``country`` is ISO 3166-1 alpha-2 upper case;
+  an absent field leaves the player's entry unchanged.
 
 Slots (category ``slot``)
 
@@ -80,6 +88,8 @@ class EventCreated(_Message, frozen=True, kw_only=True, tag="eventCreated"):
     event_id: Id
     name: str
     start_time: Timestamp
+    sport_id: Id | None = None
+    competition_id: Id | None = None
 
 
 class EventSuspended(_Message, frozen=True, kw_only=True, tag="eventSuspended"):
@@ -141,6 +151,16 @@ class BetSettled(_Message, frozen=True, kw_only=True, tag="BetSettled"):
     outcome: SportsOutcome
     payout: Decimal
     currency: Currency
+
+
+# --- players ----------------------------------------------------------------------------------
+
+
+class PlayerUpdated(_Message, frozen=True, kw_only=True, tag="playerUpdated"):
+    player_id: Id
+    country: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")] | None = None
+    kyc_status: Id | None = None
+    limits_profile: Id | None = None
 
 
 # --- slots ------------------------------------------------------------------------------------
@@ -216,6 +236,7 @@ GenericMessage = (
     | EventResult
     | BetPlaced
     | BetSettled
+    | PlayerUpdated
     | SpinRequested
     | SpinResult
     | LiveRoundStart

@@ -10,9 +10,9 @@ and timestamp); it is passed on for replay protection and is not part of any id.
 Message types (``?`` = optional; ids are non-empty JSON strings):
 
 - ``bet.place`` {idempotencyKey, sessionId, roundId, selection: [{market, value}], stake:
-  {amount, currency}, limitsProfile, betId?, playerId?}. At least one selection; ``market`` is
-  the bet type (``straight``, ``banker``, ``red``), ``value`` its spot (a string, or a non-negative
-  64-bit integer such as a roulette number, kept as its decimal text).
+  {amount, currency}, limitsProfile, betId?, playerId?, tableId?}. At least one selection;
+  ``market`` is the bet type (``straight``, ``banker``, ``red``), ``value`` its spot (a string,
+  or a non-negative 64-bit integer such as a roulette number, kept as its decimal text).
 - ``bet.accepted`` {betId?, idempotencyKey?, acceptedOdds?} and ``bet.rejected`` {betId?,
   idempotencyKey?, reason}: at least one of ``betId`` and ``idempotencyKey``.
 - ``round.settle`` {roundId, bets: [{betId, stake, payout, outcome}], transactions: [{id,
@@ -22,6 +22,9 @@ Message types (``?`` = optional; ids are non-empty JSON strings):
 - ``limits.update`` {profile, scope, currency?, maxStake?, maxPayout?, maxLiability?}:
   ``profile`` such as ``DEFAULT``/``VIP_A``/``VIP_B``/``Ultra``, ``scope`` what it applies to
   (``country:MT``, ``currency:EUR``, ``player:p1``; free text). Amounts need ``currency``.
+- ``thresholds.update`` {currency, scope?, selectionLiability?, marketLiability?,
+  eventLiability?, roundLiability?} (an extension): suspend thresholds of one currency, hot;
+  ``scope`` ``platform`` (default) or ``table:<id>`` (that table's round threshold only).
 - ``session.close`` {sessionId, playerId?, reason?}
 - ``provider.error`` {code (string or 64-bit integer), message, producer?}
 
@@ -69,6 +72,7 @@ class BetPlace(_Message, frozen=True, kw_only=True, tag="bet.place"):
     limits_profile: Id
     bet_id: Id | None = None
     player_id: Id | None = None
+    table_id: Id | None = None
 
 
 class BetAccepted(_Message, frozen=True, kw_only=True, tag="bet.accepted"):
@@ -114,6 +118,15 @@ class LimitsUpdate(_Message, frozen=True, kw_only=True, tag="limits.update"):
     max_liability: Decimal | None = None
 
 
+class ThresholdsUpdate(_Message, frozen=True, kw_only=True, tag="thresholds.update"):
+    currency: Currency
+    scope: Annotated[str, msgspec.Meta(pattern=r"^(platform|table:.+)$")] = "platform"
+    selection_liability: Decimal | None = None
+    market_liability: Decimal | None = None
+    event_liability: Decimal | None = None
+    round_liability: Decimal | None = None
+
+
 class SessionClose(_Message, frozen=True, kw_only=True, tag="session.close"):
     session_id: Id
     player_id: Id | None = None
@@ -127,7 +140,14 @@ class ProviderError(_Message, frozen=True, kw_only=True, tag="provider.error"):
 
 
 LiveMessage = (
-    BetPlace | BetAccepted | BetRejected | RoundSettle | LimitsUpdate | SessionClose | ProviderError
+    BetPlace
+    | BetAccepted
+    | BetRejected
+    | RoundSettle
+    | LimitsUpdate
+    | ThresholdsUpdate
+    | SessionClose
+    | ProviderError
 )
 
 MESSAGE_TYPES: frozenset[str] = frozenset(

@@ -1,4 +1,5 @@
-"""What the risk layer publishes: exposures, limit breaches and market-control commands.
+"""What the risk layer publishes: exposures, limit breaches and market-control commands
+(market and table holds, round liability alerts).
 
 These are derived records, not provider events: each carries ``version`` (how many inputs have
 changed that key, so a consumer keeps the highest) and ``as_of_ms`` (the event time of the last
@@ -177,8 +178,51 @@ class RecoveryRequested(_Risk, tag="provider.recovery_requested", frozen=True, k
     reason: str
 
 
+class RoundLiability(_Risk, tag="round.liability", frozen=True, kw_only=True):
+    """A live round's worst outcome liability reached its table's threshold (MONEY.md §4.3):
+    emitted once per crossing, again only after it fell below the threshold less hysteresis."""
+
+    command_id: str
+    """``ROUND_LIABILITY:{tenant}:{provider}/{round}:{currency}:{trigger_ms}``."""
+    provider_id: str
+    round_id: str
+    table_id: str | None
+    currency: str
+    outcome: str
+    """The worst outcome (its liability is ``liability``)."""
+    liability: int
+    threshold: int
+    scope: str
+    """Where the threshold was set: ``platform`` or ``table:<id>``."""
+
+
+TableRule = Literal["PROVIDER_ERROR", "PROVIDER_SILENT"]
+
+
+class TableCommand(_Risk, frozen=True, kw_only=True):
+    """Hold or release a live table: its provider reported an error or fell silent."""
+
+    command_id: str
+    """``TABLE:{tenant}:{provider}/{table}:{action}:{trigger_ms}``: deterministic."""
+    provider_id: str
+    table_id: str
+    rule: TableRule
+    reason: str
+    values: dict[str, int]
+
+
+class TableSuspend(TableCommand, tag="table.suspend", frozen=True, kw_only=True):
+    pass
+
+
+class TableResume(TableCommand, tag="table.resume", frozen=True, kw_only=True):
+    pass
+
+
 ExposureRecord = LineExposure | EventExposure | PlayerExposure | RoundExposure
-ControlRecord = MarketSuspend | MarketResume | RecoveryRequested
+ControlRecord = (
+    MarketSuspend | MarketResume | RecoveryRequested | RoundLiability | TableSuspend | TableResume
+)
 RiskRecord = ExposureRecord | ControlRecord | LimitBreach
 
 
@@ -199,6 +243,10 @@ def record_key(record: RiskRecord) -> str:
         return f"{t}:round:{record.provider_id}:{record.round_id}:{record.currency}"
     if isinstance(record, LimitBreach):
         return f"{t}:bet:{record.bet_id}"
+    if isinstance(record, RoundLiability):
+        return f"{t}:round:{record.provider_id}:{record.round_id}"
+    if isinstance(record, TableSuspend | TableResume):
+        return f"{t}:table:{record.provider_id}:{record.table_id}"
     if isinstance(record, RecoveryRequested) or record.provider_id is not None:  # provider-wide
         return f"{t}:provider:{record.provider_id}/{record.producer}"
     return f"{t}:market:{record.event_id}:{record.line_id or '*'}"

@@ -30,6 +30,7 @@ from wagerflow.schemas.events import (
     NormalizedEvent,
     OutcomeOdds,
     Payout,
+    PlayerUpdated,
     RoundChanged,
     RoundResult,
     SourceRef,
@@ -92,6 +93,24 @@ CASES: list[tuple[str, bytes, str, NormalizedEvent]] = [
             change="CREATED",
             name="Ajax v PSV",
             start_time_ms=T + 7_200_000,
+        ),
+    ),
+    (
+        "playerUpdated",
+        raw(
+            "playerUpdated",
+            playerId="p1",
+            country="MT",
+            kycStatus="VERIFIED",
+            limitsProfile="VIP_A",
+        ),
+        "generic:player:p1",
+        PlayerUpdated(
+            **env("sport", f"playerUpdated:p1:{T}"),
+            player_id="p1",
+            country="MT",
+            kyc_status="VERIFIED",
+            limits_profile="VIP_A",
         ),
     ),
     (
@@ -308,6 +327,29 @@ def test_message_decodes_to_its_event(
 ) -> None:
     candidate = one(data)
     assert candidate == PendingEvent(entity, event, data, None)
+
+
+def test_event_created_carries_its_sport_and_competition_when_the_feed_names_them() -> None:
+    data = raw(
+        "eventCreated",
+        eventId="ev1",
+        name="x",
+        startTime=T,
+        sportId="sr:sport:1",
+        competitionId="sr:tournament:17",
+    )
+    event = one(data).event
+    assert isinstance(event, EventChanged)
+    assert (event.sport_id, event.competition_id) == ("sr:sport:1", "sr:tournament:17")
+    plain = one(raw("eventCreated", eventId="ev1", name="x", startTime=T)).event
+    assert isinstance(plain, EventChanged)
+    assert (plain.sport_id, plain.competition_id) == (None, None)
+
+
+def test_a_player_update_refuses_a_malformed_country() -> None:
+    rejected = generic.decode(raw("playerUpdated", playerId="p1", country="mt"), META)
+    assert isinstance(rejected, Rejection)
+    assert rejected.reason == Reason.SCHEMA_MISMATCH
 
 
 def test_all_inactive_selections_make_a_suspended_line() -> None:

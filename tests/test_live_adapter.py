@@ -30,6 +30,7 @@ from wagerflow.schemas.events import (
     SessionClosed,
     SettledBet,
     SourceRef,
+    ThresholdsUpdated,
 )
 from wagerflow.schemas.live import LIVE_DECODER
 
@@ -192,6 +193,22 @@ CASES: list[tuple[str, bytes, str, NormalizedEvent]] = [
             max_stake=600_000,
             max_payout=300_000_000,
             max_liability=3_000_000_500,
+        ),
+    ),
+    (
+        "thresholds.update",
+        raw(
+            "thresholds.update",
+            currency="EUR",
+            scope="table:rou-1",
+            roundLiability="2500.00",
+        ),
+        "live:thresholds:EUR/table:rou-1",
+        ThresholdsUpdated(
+            **env(f"thresholds.update:EUR:table:rou-1:{T}"),
+            currency="EUR",
+            scope="table:rou-1",
+            round_liability=250_000,
         ),
     ),
     (

@@ -22,6 +22,14 @@ _FLAG_ENV = {
 }
 
 
+def _risk_files(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--limits", type=Path, help="limit profiles and overrides (JSON)")
+    p.add_argument(
+        "--thresholds", type=Path, help="suspend thresholds per currency and table (JSON)"
+    )
+    p.add_argument("--players", type=Path, help="player directory: country, KYC, profile (JSON)")
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("configuration (flags override the environment)")
     g.add_argument("--home", help="state directory [WAGERFLOW_HOME, default ./.wagerflow]")
@@ -92,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--metrics", action="store_true", help="serve Prometheus metrics on :3030/metrics"
     )
-    run.add_argument("--limits", type=Path, help="limit profiles and overrides (JSON)")
+    _risk_files(run)
     _common(run)
 
     dev = sub.add_parser("dev", help="local Kafka and Redis for development and tests")
@@ -136,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PROVIDER=FILE",
         help="e.g. betfair=1.197931750 generic=bets.jsonl",
     )
-    replay.add_argument("--limits", type=Path, help="limit profiles and overrides (JSON)")
+    _risk_files(replay)
     replay.add_argument("-o", "--output-dir", type=Path, required=True, help="where to write")
     replay.add_argument(
         "--batch-size",
@@ -220,6 +228,7 @@ def _cmd_board(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.commands.risk_files import RiskFiles
     from wagerflow.commands.run import run_kafka
 
     if args.metrics:
@@ -239,7 +248,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         epoch_s=args.epoch_seconds,
         workers=args.workers,
         batch_size=args.batch_size,
-        limits_file=args.limits,
+        risk_files=RiskFiles(args.limits, args.thresholds, args.players),
     )
     return 0
 
@@ -293,7 +302,13 @@ def _cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
 
     feeds = parse_feeds(args.feeds)
     summary = replay(
-        feeds, args.output_dir, normalize_context(settings), args.limits, batch_size=args.batch_size
+        feeds,
+        args.output_dir,
+        normalize_context(settings),
+        args.limits,
+        batch_size=args.batch_size,
+        thresholds_file=args.thresholds,
+        players_file=args.players,
     )
     print(f"{summary.render()}\noutputs: {args.output_dir}")
     return 0

@@ -10,7 +10,7 @@ rounds):
 Each ``message`` -> its event; its entity; its dedup key. Both ids start with ``generic:``
 (left out below), like every adapter's, so ids of different providers never meet:
 
-- ``eventCreated`` -> ``EventChanged`` CREATED (name, start); ``{event}``;
+- ``eventCreated`` -> ``EventChanged`` CREATED (name, start, sport, competition); ``{event}``;
   ``eventCreated:{event}``
 - ``eventSuspended`` -> ``EventChanged`` SUSPENDED (detail = reason); ``{event}``;
   ``eventSuspended:{event}:{t}``
@@ -20,6 +20,7 @@ Each ``message`` -> its event; its entity; its dedup key. Both ids start with ``
 - ``eventResult`` -> ``EventResult``; ``{event}:{market}``; ``eventResult:{event}:{market}``
 - ``BetPlaced`` -> ``BetPlaced`` (idempotency key = betId); ``bet:{bet}``; ``BetPlaced:{bet}``
 - ``BetSettled`` -> ``BetSettled``; ``bet:{bet}``; ``BetSettled:{bet}``
+- ``playerUpdated`` -> ``PlayerUpdated``; ``player:{player}``; ``playerUpdated:{player}:{t}``
 - ``SpinRequested`` -> ``SpinRequested``; ``session:{session}``;
   ``SpinRequested:{session}:{spin}``
 - ``SpinResult`` -> ``SpinResult``; ``session:{session}``; ``SpinResult:{session}:{spin}``
@@ -33,7 +34,8 @@ Each ``message`` -> its event; its entity; its dedup key. Both ids start with ``
 
 ``{t}`` is the message time in epoch ms. Facts that happen once per id (a bet placed, a result, a
 round's transitions) have no time in their key, so a resend with other bytes is a *conflict*
-(DLQ), never a second effect; facts that repeat (prices, suspensions, resumptions) carry it. A
+(DLQ), never a second effect; facts that repeat (prices, suspensions, resumptions, player
+updates) carry it. A
 resend of a repeating fact with the same instant written another way (ISO-8601 instead of epoch
 ms) keeps its key.
 
@@ -93,6 +95,7 @@ from wagerflow.schemas.events import (
     LineOddsChanged,
     OutcomeOdds,
     Payout,
+    PlayerUpdated,
     RoundChange,
     RoundChanged,
     RoundResult,
@@ -145,6 +148,8 @@ def _event_created(msg: wire.EventCreated, c: MessageContext) -> EntityEvent:
         change="CREATED",
         name=msg.name,
         start_time_ms=start,
+        sport_id=msg.sport_id,
+        competition_id=msg.competition_id,
     )
 
 
@@ -241,6 +246,16 @@ def _bet_settled(msg: wire.BetSettled, c: MessageContext) -> EntityEvent:
     )
 
 
+def _player_updated(msg: wire.PlayerUpdated, c: MessageContext) -> EntityEvent:
+    return f"{PROVIDER}:player:{msg.player_id}", PlayerUpdated(
+        **_env(c, "sport", f"playerUpdated:{msg.player_id}:{c.time_ms}"),
+        player_id=msg.player_id,
+        country=msg.country,
+        kyc_status=msg.kyc_status,
+        limits_profile=msg.limits_profile,
+    )
+
+
 def _spin_requested(msg: wire.SpinRequested, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:session:{msg.session_id}", SpinRequested(
         **_env(c, "slot", f"SpinRequested:{msg.session_id}:{msg.spin_id}"),
@@ -310,6 +325,7 @@ HANDLERS: dict[type[wire.GenericMessage], Callable[[Any, MessageContext], Entity
     wire.EventResult: _event_result,
     wire.BetPlaced: _bet_placed,
     wire.BetSettled: _bet_settled,
+    wire.PlayerUpdated: _player_updated,
     wire.SpinRequested: _spin_requested,
     wire.SpinResult: _spin_result,
     wire.LiveRoundStart: partial(_round_changed, change="STARTED"),

@@ -14,12 +14,14 @@ out below), like every adapter's:
 - ``round.settle`` -> ``RoundSettled``; ``round:{roundId}``; ``round.settle:{roundId}``
 - ``limits.update`` -> ``LimitsUpdated``; ``limits:{profile}/{scope}``;
   ``limits.update:{profile}:{scope}:{t}``
+- ``thresholds.update`` -> ``ThresholdsUpdated``; ``thresholds:{currency}/{scope}``;
+  ``thresholds.update:{currency}:{scope}:{t}``
 - ``session.close`` -> ``SessionClosed``; ``session:{sessionId}``; ``session.close:{sessionId}``
 - ``provider.error`` -> ``ProviderHealth`` ERROR (detail ``"{code}: {message}"``);
   ``producer:{producer}``; ``provider.error:{producer}:{code}:{t}``
 
-``{t}`` is the message time in epoch ms; only limits and provider errors repeat per id, so only
-they carry it. A resend of a once-per-id message with other bytes is a conflict (DLQ).
+``{t}`` is the message time in epoch ms; only limits, thresholds and provider errors repeat per
+id, so only they carry it. A resend of a once-per-id message with other bytes is a conflict (DLQ).
 
 Assumptions:
 
@@ -77,6 +79,7 @@ from wagerflow.schemas.events import (
     RoundTransaction,
     SessionClosed,
     SettledBet,
+    ThresholdsUpdated,
 )
 
 PROVIDER = "live"
@@ -160,6 +163,7 @@ def _bet_place(msg: wire.BetPlace, c: MessageContext) -> EntityEvent:
         session_id=msg.session_id,
         round_id=msg.round_id,
         limits_profile=msg.limits_profile,
+        table_id=msg.table_id,
     )
 
 
@@ -208,6 +212,19 @@ def _limits_update(msg: wire.LimitsUpdate, c: MessageContext) -> EntityEvent:
     )
 
 
+def _thresholds_update(msg: wire.ThresholdsUpdate, c: MessageContext) -> EntityEvent:
+    cur = msg.currency
+    return f"{PROVIDER}:thresholds:{cur}/{msg.scope}", ThresholdsUpdated(
+        **_env(c, f"thresholds.update:{cur}:{msg.scope}:{c.time_ms}"),
+        currency=cur,
+        scope=msg.scope,
+        selection_liability=_limit(msg.selection_liability, cur, "selectionLiability"),
+        market_liability=_limit(msg.market_liability, cur, "marketLiability"),
+        event_liability=_limit(msg.event_liability, cur, "eventLiability"),
+        round_liability=_limit(msg.round_liability, cur, "roundLiability"),
+    )
+
+
 def _session_close(msg: wire.SessionClose, c: MessageContext) -> EntityEvent:
     return f"{PROVIDER}:session:{msg.session_id}", SessionClosed(
         **_env(c, f"session.close:{msg.session_id}"),
@@ -234,6 +251,7 @@ HANDLERS: dict[type[wire.LiveMessage], Callable[[Any, MessageContext], EntityEve
     wire.BetRejected: _bet_rejected,
     wire.RoundSettle: _round_settle,
     wire.LimitsUpdate: _limits_update,
+    wire.ThresholdsUpdate: _thresholds_update,
     wire.SessionClose: _session_close,
     wire.ProviderError: _provider_error,
 }

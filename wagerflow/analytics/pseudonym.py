@@ -24,6 +24,7 @@ from wagerflow.schemas.events import (
     BetPlaced,
     LimitsUpdated,
     NormalizedEvent,
+    PlayerUpdated,
     RoundResult,
     SessionClosed,
     WalletTransaction,
@@ -78,6 +79,8 @@ def pseudonymize_event(event: NormalizedEvent, pseudo: Pseudonymizer) -> Normali
     """``event`` with every player id replaced by its pseudonym (the same event when it names
     no player)."""
     tenant = event.tenant_id
+    if isinstance(event, PlayerUpdated):
+        return msgspec.structs.replace(event, player_id=pseudo(tenant, event.player_id))
     if isinstance(event, BetPlaced | WalletTransaction | SessionClosed):
         if event.player_id is None:
             return event

@@ -25,17 +25,16 @@ from bytewax.testing import run_main
 
 from wagerflow.adapters.registry import PROVIDERS, identify
 from wagerflow.analytics.pseudonym import Pseudonymizer
+from wagerflow.commands.risk_files import RiskFiles, risk_context
 from wagerflow.config import DEV_PSEUDONYM_KEY
 from wagerflow.connectors.discard import DiscardSink
 from wagerflow.connectors.file_source import read_messages
 from wagerflow.connectors.jsonl_sink import JsonlSink
 from wagerflow.connectors.merged_source import MergedSource, TimedMessage
-from wagerflow.errors import ConfigError, WagerflowError
+from wagerflow.errors import ConfigError
 from wagerflow.flows.normalize import NormalizeSinks
-from wagerflow.flows.risk import RiskContext, RiskSinks, build_pipeline_flow
+from wagerflow.flows.risk import RiskSinks, build_pipeline_flow
 from wagerflow.pipeline.context import NormalizeContext
-from wagerflow.risk.limits import LimitBook
-from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.topics import Topics
 
 
@@ -106,7 +105,8 @@ def _summarize(out_dir: Path, messages: int, topics: Topics) -> ReplaySummary:
         outputs[path.stem] = len(lines)
         if path.stem == topics.name("market.control"):
             commands = map(json.loads, lines)
-            suspensions.update(c["rule"] for c in commands if c["type"] == "market.suspend")
+            holds = ("market.suspend", "table.suspend")
+            suspensions.update(c["rule"] for c in commands if c["type"] in holds)
         if path.stem == topics.name("limit.breach"):
             breaches.update(json.loads(x)["rule"] for x in lines)
     return ReplaySummary(messages, outputs, dict(suspensions), dict(breaches))
@@ -119,12 +119,12 @@ def replay(
     limits_file: Path | None,
     say: Callable[[str], None] = print,
     batch_size: int = 500,
+    *,
+    thresholds_file: Path | None = None,
+    players_file: Path | None = None,
 ) -> ReplaySummary:
-    try:
-        limits = LimitBook.from_file(limits_file) if limits_file else LimitBook()
-    except (OSError, ValueError) as exc:
-        msg = f"cannot read the limits file {limits_file}: {exc}"
-        raise WagerflowError(msg) from exc
+    files = RiskFiles(limits=limits_file, thresholds=thresholds_file, players=players_file)
+    risk = risk_context(files, None)
     messages = merge(feeds)
     say(f"merged {len(messages)} messages from {len(feeds)} feeds by their own timestamps")
     shutil.rmtree(out_dir, ignore_errors=True)
@@ -139,7 +139,6 @@ def replay(
     # The production topology (the shard counts of ``wagerflow run``): one worker reads the
     # merged input in order, so each shard sees its entities' inputs in exactly that order,
     # whatever the batching; ``canonicalize`` then fixes how the shards' outputs interleave.
-    risk = RiskContext(limits=limits, suspend=SuspendConfig(), wall_clock=None)
     flow = build_pipeline_flow(
         MergedSource(messages, batch_size),
         outputs,

@@ -13,6 +13,7 @@ from bytewax.testing import run_main
 
 from wagerflow.adapters.registry import PROVIDERS
 from wagerflow.commands import analytics
+from wagerflow.commands.risk_files import RiskFiles, risk_context
 from wagerflow.config import Settings
 from wagerflow.connectors import clickhouse_client, clickhouse_migrations
 from wagerflow.connectors.file_source import FileSource
@@ -26,13 +27,10 @@ from wagerflow.connectors.redis_settlement import RedisSettlementSink
 from wagerflow.connectors.redis_store import RedisStateSink
 from wagerflow.connectors.redis_store import connect as redis_connect
 from wagerflow.connectors.redis_suspensions import RedisSuspensionSink
-from wagerflow.errors import ConfigError
 from wagerflow.flows.normalize import NormalizeSinks
-from wagerflow.flows.risk import RiskContext, RiskSinks, build_pipeline_flow
+from wagerflow.flows.risk import RiskSinks, build_pipeline_flow
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.signing import Signing
-from wagerflow.risk.limits import LimitBook
-from wagerflow.risk.suspend import SuspendConfig
 
 DEFAULT_RECOVERY_PARTITIONS = 4
 
@@ -77,25 +75,12 @@ def _wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def risk_context(limits_file: Path | None, *, live: bool) -> RiskContext:
-    """Limits from ``limits_file`` (or the built-in profiles); timers on the wall clock when
-    ``live`` (a silent provider must still time out), on event time otherwise."""
-    try:
-        limits = LimitBook.from_file(limits_file) if limits_file else LimitBook()
-    except (OSError, ValueError) as exc:
-        msg = f"cannot read the limits file {limits_file}: {exc}"
-        raise ConfigError(msg) from exc
-    return RiskContext(
-        limits=limits, suspend=SuspendConfig(), wall_clock=_wall_clock_ms if live else None
-    )
-
-
 def kafka_flow(
     settings: Settings,
     *,
     stop_at_end: bool = False,
     batch_size: int = 2000,
-    limits_file: Path | None = None,
+    risk_files: RiskFiles | None = None,
 ) -> Dataflow:
     """Normalize and risk, reading every provider's raw topic and writing the normalized
     topics, exposures, market-control commands and limit breaches."""
@@ -114,7 +99,8 @@ def kafka_flow(
         _outputs(settings, KafkaSink(settings.kafka_bootstrap)),
         _risk_sinks(settings),
         normalize_context(settings),
-        risk_context(limits_file, live=not stop_at_end),
+        # timers on the wall clock when live (a silent provider must still time out)
+        risk_context(risk_files or RiskFiles(), None if stop_at_end else _wall_clock_ms),
         topics,
     )
 
@@ -138,10 +124,10 @@ def run_kafka(
     epoch_s: float,
     workers: int = 1,
     batch_size: int = 2000,
-    limits_file: Path | None = None,
+    risk_files: RiskFiles | None = None,
 ) -> None:
     flow = kafka_flow(
-        settings, stop_at_end=stop_at_end, batch_size=batch_size, limits_file=limits_file
+        settings, stop_at_end=stop_at_end, batch_size=batch_size, risk_files=risk_files
     )
     recovery = recovery_config(recovery_dir) if recovery_dir is not None else None
     cli_main(
@@ -162,7 +148,7 @@ def run_files(settings: Settings, feeds: list[tuple[str, Path]], out_dir: Path) 
         _outputs(settings, JsonlSink(out_dir)),
         _risk_sinks(settings),
         normalize_context(settings),
-        risk_context(None, live=False),
+        risk_context(RiskFiles(), None),
         settings.topics,
     )
     run_main(flow, epoch_interval=timedelta(seconds=1))

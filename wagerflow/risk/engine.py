@@ -6,9 +6,14 @@ For each normalized event, in this order:
 2. a sports bet is checked against its limits with the exposures it produced;
 3. the suspend rules see the event and the new exposures, and may emit commands.
 
-Events every shard must see (limit updates; bet decisions and per-bet settlements, which name
-only the bet; line results, which a multiple with a leg on that line needs wherever it is held)
-are broadcast by the flow; each shard applies them to the entities it holds that they concern.
+Events every shard must see (limit, threshold and player directory updates; bet decisions and
+per-bet settlements, which name only the bet; line results, which a multiple with a leg on that
+line needs wherever it is held) are broadcast by the flow; each shard applies them to its own
+copy of the limits and thresholds, or to the entities it holds that they concern. An event that
+names a sport or competition (``EventChanged``, ``MarketStatusChanged``) teaches its shard's
+limits the event's sport and competition scopes. A live bet is checked against its limits (max
+stake and payout) at its round's entity, and a copy of a live provider's round traffic goes to
+the provider's entity, which holds its tables while it is in error or silent.
 A multiple goes to the entity of every event it touches (MONEY.md §1.5): each shows the legs on
 its own event, and only its *home* entity (its first leg's event) settles it and checks its
 limits. Provider health goes to one shard per provider (its commands are provider-wide).
@@ -27,7 +32,14 @@ from wagerflow.bet_rules import sport_legs
 from wagerflow.risk.limits import LimitBook, LimitsError, LimitUpdate, validate_update
 from wagerflow.risk.rounds import RoundBook
 from wagerflow.risk.sports import SportsBook
-from wagerflow.risk.suspend import SuspendConfig, SuspendRules
+from wagerflow.risk.suspend import (
+    SuspendConfig,
+    SuspendRules,
+    TableRules,
+    Thresholds,
+    ThresholdsError,
+)
+from wagerflow.risk.suspend.thresholds import ThresholdUpdate, validate_thresholds
 from wagerflow.schemas.dlq import DlqEntry, Reason
 from wagerflow.schemas.events import (
     EVENT_ENCODER,
@@ -35,15 +47,22 @@ from wagerflow.schemas.events import (
     BetPlaced,
     BetSettled,
     CancelRolledBack,
+    EventChanged,
     EventResult,
     LimitsUpdated,
     LineCancelled,
     LineSettled,
     MarketSettled,
+    MarketStatusChanged,
     NormalizedEvent,
+    PlayerUpdated,
     ProviderHealth,
+    RoundChanged,
+    RoundResult,
+    RoundSettled,
     RunnerRemoved,
     SettlementRolledBack,
+    ThresholdsUpdated,
     WalletTransaction,
 )
 from wagerflow.schemas.risk import EventExposure, LineExposure, RiskRecord
@@ -62,10 +81,13 @@ LINE_RESULTS = (
     LineCancelled,
     CancelRolledBack,
 )
-BROADCAST = (LimitsUpdated, BetDecided, BetSettled, *LINE_RESULTS)
-"""Sent to every shard: limits concern all markets; a bet decision or a per-bet settlement
-names only the bet, and the shards holding it are the ones that act; a line result concerns its
-event's entity and every entity holding a multiple with a leg on that line."""
+SHARD_WIDE = (LimitsUpdated, PlayerUpdated, ThresholdsUpdated)
+"""Applied to the shard's own limits and thresholds, not to an entity."""
+BROADCAST = (*SHARD_WIDE, BetDecided, BetSettled, *LINE_RESULTS)
+"""Sent to every shard: limits, thresholds and players concern all markets; a bet decision or
+a per-bet settlement names only the bet, and the shards holding it are the ones that act; a line
+result concerns its event's entity and every entity holding a multiple with a leg on that
+line."""
 LineResult = (
     RunnerRemoved
     | LineSettled
@@ -107,15 +129,23 @@ def risk_entity(event: NormalizedEvent) -> str | None:
     return None
 
 
+LIVE_TRAFFIC = (BetPlaced, RoundChanged, RoundResult, RoundSettled)
+"""A live provider's round traffic: its bets (with a round), round lifecycle and results."""
+PROVIDER_ENTITY = "provider:"
+
+
 def risk_entities(event: NormalizedEvent) -> list[str]:
     """Every entity an event goes to, its home (``risk_entity``) first: a sports multiple goes
-    to the entity of each event it has a leg on."""
+    to the entity of each event it has a leg on; a live provider's round traffic also to the
+    provider's entity (its tables' health)."""
     home = risk_entity(event)
     if home is None:
         return []
     if isinstance(event, BetPlaced) and event.round_id is None:
         events = {f"event:{s.event_id}": None for s in event.selections if s.event_id is not None}
         return [home, *(e for e in events if e != home)]
+    if isinstance(event, LIVE_TRAFFIC) and home.startswith("round:"):
+        return [home, f"{PROVIDER_ENTITY}{event.provider_id}"]
     return [home]
 
 
@@ -125,17 +155,33 @@ def _line_of(event: LineResult) -> tuple[str, str | None, str]:
     return event.tenant_id, event.event_id, event.line_id
 
 
+def _arrival(event: NormalizedEvent) -> tuple[int, str, int, int]:
+    """When and where an event was read: its received time, then its raw coordinate (the order
+    of one partition or file), so ties between entities break the same way in every batch."""
+    src = event.source
+    return event.received_time_ms, src.topic, src.partition, src.offset
+
+
+def _teaches(event: NormalizedEvent) -> bool:
+    """Whether an event names its event's sport or competition (for the limits' scopes)."""
+    return isinstance(event, EventChanged | MarketStatusChanged) and (
+        event.sport_id is not None or event.competition_id is not None
+    )
+
+
 def invalid_limits_update(event: NormalizedEvent) -> DlqEntry | None:
-    """A limit update the limit book would refuse, as a DLQ entry (checked once, before it is
-    broadcast to every shard); None for anything else."""
-    if not isinstance(event, LimitsUpdated):
-        return None
+    """A limit or threshold update the shard would refuse, as a DLQ entry (checked once, before
+    it is broadcast to every shard); None for anything else."""
     try:
-        validate_update(LimitUpdate.from_event(event))
-    except LimitsError as exc:
+        if isinstance(event, LimitsUpdated):
+            validate_update(LimitUpdate.from_event(event))
+        elif isinstance(event, ThresholdsUpdated):
+            validate_thresholds(ThresholdUpdate.from_event(event))
+    except (LimitsError, ThresholdsError) as exc:
+        tag = event.__struct_config__.tag
         return DlqEntry(
             reason=Reason.INVALID_VALUE,
-            detail=f"limits.update refused: {exc}",
+            detail=f"{tag} refused: {exc}",
             provider_id=event.provider_id,
             tenant_id=event.tenant_id,
             source=event.source,
@@ -168,9 +214,11 @@ class EntityRisk:
     exposure in the exposure books and pays in the settlement books, from the same input."""
 
     def __init__(self, suspend: SuspendConfig, key: str = "") -> None:
+        self.key = key
         self.sports = SportsBook(key.removeprefix("event:") if key.startswith("event:") else None)
         self.rounds = RoundBook()
         self.suspend = SuspendRules(suspend)
+        self.tables = TableRules(suspend)
         self.sports_settlement = SportsSettlement()
         self.casino_settlement = CasinoSettlement()
         self.round_totals = RoundTotals()
@@ -184,13 +232,22 @@ class EntityRisk:
         return self.sports.has_open_bets() or len(self.rounds) > 0
 
     def apply(
-        self, event: NormalizedEvent, now_ms: int, limits: LimitBook, home: bool = True
+        self,
+        event: NormalizedEvent,
+        now_ms: int,
+        limits: LimitBook,
+        home: bool = True,
+        thresholds: Thresholds | None = None,
     ) -> list[RiskOutput]:
         """Apply one event. ``home`` False: the event concerns this entity only through a
         multiple it holds (a leg's line result on another event, the multiple's placement or
         decision when its home is elsewhere): the exposure book sees it, and the settlement sees
         line results (it settles the multiples at home here); limits and the suspend rules see
-        only the exposures it changes."""
+        only the exposures it changes. At a provider's entity, ``home`` False is a copy of the
+        provider's live traffic (its tables' health)."""
+        if not home and self.key.startswith(PROVIDER_ENTITY):
+            self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
+            return list(self.tables.live_traffic(event, now_ms))
         if not home:
             if isinstance(event, BetPlaced):
                 self.foreign_bets[event.tenant_id, event.bet_id] = None
@@ -204,7 +261,7 @@ class EntityRisk:
             foreign.extend(exposures)
             for record in exposures:
                 if isinstance(record, LineExposure | EventExposure):
-                    foreign.extend(self.suspend.apply(record, now_ms))
+                    foreign.extend(self.suspend.apply(record, now_ms, thresholds))
             return foreign
         self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
         if isinstance(event, BetPlaced):
@@ -217,17 +274,32 @@ class EntityRisk:
             out.extend(settlement_messages(settled))
         exposures = self.sports.apply(event)
         out.extend(exposures)
-        out.extend(self.rounds.apply(event))
-        if isinstance(event, BetPlaced) and exposures:
+        rounds = self.rounds.apply(event)
+        out.extend(rounds)
+        if isinstance(event, BetPlaced) and event.round_id is not None and rounds:
+            table = event.table_id or self.tables.round_table(event.tenant_id, event.round_id)
+            out.extend(limits.check(event, [], table))
+        elif isinstance(event, BetPlaced) and exposures:
             relevant: Sequence[LineExposure | EventExposure] = [
                 e for e in exposures if isinstance(e, LineExposure | EventExposure)
             ]
             out.extend(limits.check(event, relevant))
-        out.extend(self.suspend.apply(event, now_ms))
+        limits_of_shard = thresholds or Thresholds(self.suspend.config)
+        out.extend(self.suspend.apply(event, now_ms, limits_of_shard))
+        out.extend(self.tables.apply(event, now_ms, limits_of_shard))
         for record in exposures:
             if isinstance(record, LineExposure | EventExposure):
-                out.extend(self.suspend.apply(record, now_ms))
+                out.extend(self.suspend.apply(record, now_ms, limits_of_shard))
+        for x in rounds:
+            out.extend(self.tables.apply(x, now_ms, limits_of_shard))
         return out
+
+    def on_time(self, now_ms: int) -> list[RiskOutput]:
+        return [*self.suspend.on_time(now_ms), *self.tables.on_time(now_ms)]
+
+    def next_deadline(self) -> int | None:
+        deadlines = (self.suspend.next_deadline(), self.tables.next_deadline())
+        return min((d for d in deadlines if d is not None), default=None)
 
 
 class RiskShardState:
@@ -238,11 +310,18 @@ class RiskShardState:
     (the rest are copied as bytes). Entities silent for ``RETENTION_MS`` (by their provider's
     newest received time, since feeds of different providers may run on different clocks, e.g.
     a replayed recording beside live bets) and holding no open bet are forgotten by a sweep every
-    ``SWEEP_EVERY_MS``. The shard owns its copy of the limits (a hot update changes only its
-    own)."""
+    ``SWEEP_EVERY_MS``. The shard owns its copy of the limits and of the thresholds (a hot update
+    changes only its own; every shard gets the update)."""
 
-    def __init__(self, limits: LimitBook, suspend: SuspendConfig, shards: int = 16) -> None:
+    def __init__(
+        self,
+        limits: LimitBook,
+        suspend: SuspendConfig,
+        shards: int = 16,
+        thresholds: Thresholds | None = None,
+    ) -> None:
         self.limits = copy.deepcopy(limits)
+        self.thresholds = copy.deepcopy(thresholds) if thresholds else Thresholds(suspend)
         self.shards = shards
         self.config = suspend
         self.entities: dict[str, EntityRisk] = {}
@@ -274,6 +353,7 @@ class RiskShardState:
         return {
             "results": self._results_pickled,
             "limits": self.limits,
+            "thresholds": self.thresholds,
             "config": self.config,
             "shards": self.shards,
             "clocks": self._clocks,
@@ -283,6 +363,7 @@ class RiskShardState:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.limits = state["limits"]
+        self.thresholds = state["thresholds"]
         self.config = state["config"]
         self.shards = state["shards"]
         self._results_pickled = state["results"]
@@ -309,31 +390,42 @@ class RiskShardState:
             self._track_deadline(key, entity)
 
     def _track_deadline(self, key: str, entity: EntityRisk) -> None:
-        deadline = entity.suspend.next_deadline()
+        deadline = entity.next_deadline()
         if deadline is None:
             self._deadlines.pop(key, None)
         else:
             self._deadlines[key] = deadline
 
-    def apply(self, event: NormalizedEvent, now_ms: int, shard_key: str) -> list[RiskOutput]:
+    def apply(
+        self,
+        event: NormalizedEvent,
+        now_ms: int,
+        shard_key: str,
+        providers: bool | None = None,
+    ) -> list[RiskOutput]:
         """Apply one event that the flow routed to this shard (``shard_key``, as ``risk_keys``
-        gave it)."""
-        if isinstance(event, LimitsUpdated):
-            self.limits.apply_update(event)
+        gave it): to every entity it goes to, or (``providers`` True / False) only to the
+        providers' entities / to the others."""
+        if isinstance(event, SHARD_WIDE):
+            self._apply_shard_wide(event)
             return []
-        self._sweep(event)
-        if isinstance(event, LINE_RESULTS):
-            self._remember_result(event)
+        if providers is not True:
+            self._learn(event)
+            self._sweep(event)
+            if isinstance(event, LINE_RESULTS):
+                self._remember_result(event)
         out: list[RiskOutput] = []
         for key, home in self._targets(event, shard_key):
+            if providers is not None and key.startswith(PROVIDER_ENTITY) != providers:
+                continue
             entity = self.entities.get(key)
             if entity is None:
                 entity = self.entities[key] = EntityRisk(self.config, key)
             self._dirty.add(key)
             if isinstance(event, BetPlaced):
                 out.extend(self._results_for(event, key, entity, now_ms))
-            out.extend(entity.apply(event, now_ms, self.limits, home))
-            if isinstance(event, BetPlaced):
+            out.extend(entity.apply(event, now_ms, self.limits, home, self.thresholds))
+            if isinstance(event, BetPlaced) and not key.startswith(PROVIDER_ENTITY):
                 self._index((event.tenant_id, event.bet_id), key, entity, home)
             self._track_deadline(key, entity)
         return out
@@ -359,8 +451,56 @@ class RiskShardState:
                 continue
             for where in ((bet.tenant_id, leg.event_id, leg.line), (bet.tenant_id, None, leg.line)):
                 for result in self._results.get(where, ()):
-                    out.extend(entity.apply(result, now_ms, self.limits, home=False))
+                    out.extend(entity.apply(result, now_ms, self.limits, False, self.thresholds))
         return out
+
+    def apply_batch(self, batch: Sequence[tuple[str, NormalizedEvent]]) -> list[RiskOutput]:
+        """Apply a batch of routed events (``(shard_key, event)``), each at its received time.
+
+        The normalize step keeps each entity's order but not the order between entities within
+        one batch, so a shard-wide update (limits, thresholds, a player) and what an event
+        teaches the limits (its sport and competition) take effect before every event of the
+        batch received at or after them, whichever came out of normalize first; a provider's
+        entity (its health, and the copy of its live traffic from many entities) takes the
+        batch's events in arrival order (``_arrival``), after the others; every other entity
+        takes them in batch order."""
+        learnt = sorted(
+            (_arrival(event), i)
+            for i, (_, event) in enumerate(batch)
+            if isinstance(event, SHARD_WIDE) or _teaches(event)
+        )
+        out: list[RiskOutput] = []
+        for key, event in batch:
+            while learnt and learnt[0][0][0] <= event.received_time_ms:
+                self._learn(batch[learnt.pop(0)[1]][1])
+            if not isinstance(event, SHARD_WIDE):
+                out.extend(self.apply(event, event.received_time_ms, key, providers=False))
+        for _, i in learnt:
+            self._learn(batch[i][1])
+        to_providers = sorted(
+            (_arrival(event), i)
+            for i, (_, event) in enumerate(batch)
+            if isinstance(event, (ProviderHealth, *LIVE_TRAFFIC))
+        )
+        for (at, *_), i in to_providers:
+            out.extend(self.apply(batch[i][1], at, batch[i][0], providers=True))
+        return out
+
+    def _learn(self, event: NormalizedEvent) -> None:
+        if isinstance(event, SHARD_WIDE):
+            self._apply_shard_wide(event)
+        elif isinstance(event, EventChanged | MarketStatusChanged):
+            where = event.event_id or getattr(event, "market_id", None)
+            if where is not None:
+                self.limits.learn_event(where, event.sport_id, event.competition_id)
+
+    def _apply_shard_wide(self, event: LimitsUpdated | PlayerUpdated | ThresholdsUpdated) -> None:
+        if isinstance(event, LimitsUpdated):
+            self.limits.apply_update(event)
+        elif isinstance(event, PlayerUpdated):
+            self.limits.update_player(event)
+        else:
+            self.thresholds.apply_update(event)
 
     def _targets(self, event: NormalizedEvent, shard_key: str) -> list[tuple[str, bool]]:
         """The entities of this shard an event goes to, each with whether it is the event's
@@ -427,6 +567,8 @@ class RiskShardState:
                 and not entity.holds_open_bets()
             ):
                 del self.entities[key]
+                if key.startswith("event:"):
+                    self.limits.directory.forget_event(key.removeprefix("event:"))
                 self._dirty.add(key)
                 self._deadlines.pop(key, None)
                 self._forget(key, entity)
@@ -441,7 +583,7 @@ class RiskShardState:
         out: list[RiskOutput] = []
         for key in sorted(k for k, at in self._deadlines.items() if at <= now_ms):
             entity = self.entities[key]
-            out.extend(entity.suspend.on_time(now_ms))
+            out.extend(entity.on_time(now_ms))
             self._dirty.add(key)
             self._track_deadline(key, entity)
         return out

@@ -1,5 +1,8 @@
 """Bet limits: profiles, scoped overrides, hot updates, and the checks that flag a bet.
 
+(Over 400 lines: the profile, scope and file rules below are one specification, kept beside the
+code that implements it.)
+
 Pure and deterministic (no clock, no I/O except ``load_limits_file``); ``LimitBook`` is plain
 picklable state, snapshotted with the shard it belongs to. Acceptance happens upstream: a
 violated limit produces a ``schemas.risk.LimitBreach``, nothing is refused here.
@@ -23,11 +26,16 @@ Rules:
   Any other currency has none: the book refuses to guess an exchange rate, so until an update
   sets a value for that currency no limit applies to its bets.
 - Scopes, broad to specific: ``platform``, ``currency:<ISO>``, ``country:<ISO 3166>``,
-  ``sport:<id>``, ``competition:<id>``, ``event:<id>``, ``market:<event_id>/<line_id>``,
-  ``player:<id>``. A bet is subject to platform, its currency, its player's country (from the
-  ``PlayerDirectory``), for every leg the sport and competition of its event (from the
-  ``EventDirectory``; unknown -> those scopes do not apply), the event and the market line, and
-  its player. Limits are kept per (profile, scope, currency).
+  ``sport:<id>``, ``competition:<id>``, ``event:<id>`` or ``table:<id>``,
+  ``market:<event_id>/<line_id>``, ``player:<id>``. A bet is subject to platform, its currency,
+  its player's country (from the ``Directory``), for every leg the sport and competition of its
+  event (from the ``Directory``; unknown -> those scopes do not apply), the event and the market
+  line, a live bet's table, and its player. Limits are kept per (profile, scope, currency).
+- The profile (MONEY.md §4.3, for sports and live bets alike): the bet's own ``limits_profile``,
+  else the player's directory entry's, lowered by ``choose_profile`` (country, currency, KYC).
+- A live bet (``round_id`` set) has no exposure records to read: it is checked for
+  ``MAX_STAKE`` and ``MAX_PAYOUT``, its payout being its largest return over the round's
+  outcomes as the round book prices its spots (``wagerflow.risk.rounds.spot_returns``).
 - Most restrictive wins: a limit's effective value is the **minimum** over the applicable scopes
   that set it; on a tie the most specific scope is the one reported. ``platform`` holds the
   built-in default until an update sets it (an update replaces it, up or down); every other
@@ -65,7 +73,9 @@ import msgspec
 from wagerflow.bet_rules import bet_return
 from wagerflow.errors import WagerflowError
 from wagerflow.money import InexactAmount, currency_exponent, exact_minor
-from wagerflow.schemas.events import BetPlaced, BetSelection, LimitsUpdated
+from wagerflow.risk.directory import Directory, EventEntries, Player, PlayerEntries
+from wagerflow.risk.rounds import bet_type, game_kind, split_stake, spot_returns
+from wagerflow.schemas.events import BetPlaced, BetSelection, LimitsUpdated, PlayerUpdated
 from wagerflow.schemas.risk import EventExposure, LimitBreach, LimitRule, LineExposure
 
 PROFILES: Final = ("DEFAULT", "VIP_A", "VIP_B", "Ultra")
@@ -79,9 +89,9 @@ RULES: Final[tuple[LimitRule, ...]] = (
 )
 _RANK: Final = {p: i for i, p in enumerate(PROFILES)}
 
-PlayerDirectory = Mapping[str, tuple[str | None, str | None]]
-"""player_id -> (country: ISO 3166-1 alpha-2, KYC status). Unknown players get DEFAULT."""
-EventDirectory = Mapping[str, tuple[str | None, str | None]]
+PlayerDirectory = PlayerEntries
+"""player_id -> (country: ISO 3166-1 alpha-2, KYC status[, requested profile])."""
+EventDirectory = EventEntries
 """event_id -> (sport_id, competition_id)."""
 
 # Major units of EUR, in RULES order: stake, payout, selection, market, event liability.
@@ -191,7 +201,8 @@ class LimitUpdate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
 
 _SCOPE = re.compile(
-    r"platform|currency:[A-Z]{3}|(?:country|sport|competition|event|player):.+|market:[^/]+/.+"
+    r"platform|currency:[A-Z]{3}|(?:country|sport|competition|event|table|player):.+"
+    r"|market:[^/]+/.+"
 )
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -211,6 +222,20 @@ def _problem(update: LimitUpdate) -> str | None:
     if any(v < 0 for v in values.values()):
         return f"negative limit in {update!r}"
     return None
+
+
+def live_bet_return(bet: BetPlaced) -> int:
+    """A live bet's largest return (stake included) over its round's outcomes: its spots priced
+    as the round book prices them, its stake split over them the same way."""
+    types = [bet_type(s.market_id) for s in bet.selections]
+    kind = game_kind(types)
+    per_outcome: dict[str, int] = {}
+    shares = split_stake(bet.stake, len(types))
+    for kind_of_spot, sel, share in zip(types, bet.selections, shares, strict=True):
+        spot = (kind_of_spot, sel.selection_id, share)
+        for outcome, value in spot_returns(kind, spot, bet.accepted_odds).items():
+            per_outcome[outcome] = per_outcome.get(outcome, 0) + value
+    return max(per_outcome.values(), default=0)
 
 
 def validate_update(update: LimitUpdate) -> None:
@@ -277,9 +302,10 @@ def load_limits_file(path: str | Path) -> list[LimitUpdate]:
 class LimitBook:
     """Limits by (profile, scope, currency) and the checks of bets against them.
 
-    ``players`` and ``events`` are directories given at construction (copied; may be empty):
-    the contract does not carry a player's country and KYC status, nor an event's sport and
-    competition. ``country_caps`` as in ``choose_profile``.
+    ``players`` and ``events`` seed its ``Directory`` (copied; may be empty), which then learns
+    from the feeds (``update_player``, ``learn_event``): the contract's bets do not carry a
+    player's country and KYC status, nor an event's sport and competition. ``country_caps`` as
+    in ``choose_profile``.
     """
 
     def __init__(
@@ -288,8 +314,7 @@ class LimitBook:
         events: EventDirectory | None = None,
         country_caps: Mapping[str, str] | None = None,
     ) -> None:
-        self._players = dict(players or {})
-        self._events = dict(events or {})
+        self.directory = Directory(players, events)
         self._caps = {c.upper(): p for c, p in (country_caps or {}).items()}
         if bad := [p for p in self._caps.values() if p not in _RANK]:
             msg = f"unknown profiles in country_caps: {bad}"
@@ -320,23 +345,38 @@ class LimitBook:
             key = (update.profile, update.scope, update.currency)
             self._set.setdefault(key, {}).update(values)
 
+    def update_player(self, event: PlayerUpdated) -> None:
+        """A player directory update: effective for the bets checked next."""
+        entry = Player(event.country, event.kyc_status, event.limits_profile)
+        self.directory.update_player(event.player_id, entry)
+
+    def learn_event(self, event_id: str, sport: str | None, competition: str | None) -> None:
+        self.directory.learn_event(event_id, sport, competition)
+
     def profile_for(self, bet: BetPlaced) -> str:
-        """``choose_profile`` with the player's directory entry (unknown: no country, no KYC)."""
-        country, kyc = self._players.get(bet.player_id or "", (None, None))
+        """``choose_profile`` with the bet's requested profile, else the player's, and the
+        player's directory entry (unknown: no country, no KYC)."""
+        country, kyc, requested = self.directory.player(bet.player_id)
         return choose_profile(
-            country, bet.currency, kyc, bet.limits_profile, country_caps=self._caps
+            country, bet.currency, kyc, bet.limits_profile or requested, country_caps=self._caps
         )
 
-    def scopes_for(self, bet: BetPlaced, legs: Sequence[BetSelection] | None = None) -> list[str]:
-        """The scopes a bet (or some of its legs) is subject to, broad to specific."""
+    def scopes_for(
+        self,
+        bet: BetPlaced,
+        legs: Sequence[BetSelection] | None = None,
+        table: str | None = None,
+    ) -> list[str]:
+        """The scopes a bet (or some of its legs) is subject to, broad to specific; ``table``
+        the live bet's table when the caller knows it better than the bet."""
         levels: list[list[str]] = [["platform", f"currency:{bet.currency}"], [], [], [], [], []]
-        country = self._players.get(bet.player_id or "", (None, None))[0]
+        country = self.directory.player(bet.player_id).country
         if country:
             levels[0].append(f"country:{country}")
         for leg in bet.selections if legs is None else legs:
             if leg.event_id is None:
                 continue
-            sport, competition = self._events.get(leg.event_id, (None, None))
+            sport, competition = self.directory.event(leg.event_id)
             if sport:
                 levels[1].append(f"sport:{sport}")
             if competition:
@@ -344,6 +384,8 @@ class LimitBook:
             levels[3].append(f"event:{leg.event_id}")
             if leg.line_id is not None:
                 levels[4].append(f"market:{leg.event_id}/{leg.line_id}")
+        if table := table or bet.table_id:
+            levels[3].append(f"table:{table}")
         if bet.player_id:
             levels[5].append(f"player:{bet.player_id}")
         return list(dict.fromkeys(s for level in levels for s in level))
@@ -362,9 +404,13 @@ class LimitBook:
         return best
 
     def check(
-        self, bet: BetPlaced, exposures: Sequence[LineExposure | EventExposure]
+        self,
+        bet: BetPlaced,
+        exposures: Sequence[LineExposure | EventExposure],
+        table: str | None = None,
     ) -> list[LimitBreach]:
-        """The breaches of ``bet``, in ``RULES`` order; ``exposures`` as after applying it."""
+        """The breaches of ``bet``, in ``RULES`` order; ``exposures`` as after applying it;
+        ``table`` a live bet's table (``scopes_for``)."""
         profile = self.profile_for(bet)
         found: dict[LimitRule, tuple[int, int, str]] = {}  # rule -> value, limit, scope
 
@@ -376,9 +422,10 @@ class LimitBook:
             if held is None or value - hit[0] > held[0] - held[1]:
                 found[rule] = (value, hit[0], hit[1])
 
-        everywhere = self.scopes_for(bet)
+        everywhere = self.scopes_for(bet, table=table)
         over("MAX_STAKE", bet.stake, everywhere)
-        over("MAX_PAYOUT", bet_return(bet), everywhere)
+        payout = bet_return(bet) if bet.round_id is None else live_bet_return(bet)
+        over("MAX_PAYOUT", payout, everywhere)
         for leg in bet.selections:
             if leg.event_id is None:
                 continue

@@ -10,10 +10,22 @@ from wagerflow.schemas.risk import (
     MarketSuspend,
     RecoveryRequested,
     RiskRecord,
+    RoundLiability,
+    TableResume,
+    TableSuspend,
     record_key,
 )
 from wagerflow.schemas.settlement import SETTLEMENT_ENCODER, BetSettlement, RoundSummary, Settlement
 from wagerflow.topics import EXPOSURE, LIMIT_BREACH, MARKET_CONTROL, SETTLEMENTS, Topics
+
+_CONTROL = (
+    MarketSuspend,
+    MarketResume,
+    RecoveryRequested,
+    RoundLiability,
+    TableSuspend,
+    TableResume,
+)
 
 
 def risk_record(record: RiskRecord | Settlement | BetSettlement, topics: Topics) -> OutRecord:
@@ -23,7 +35,7 @@ def risk_record(record: RiskRecord | Settlement | BetSettlement, topics: Topics)
     if isinstance(record, BetSettlement):
         key = f"{record.tenant_id}:{record.provider_id}:{record.bet_id}"
         return OutRecord(topics.name(SETTLEMENTS), key.encode(), SETTLEMENT_ENCODER.encode(record))
-    if isinstance(record, MarketSuspend | MarketResume | RecoveryRequested):
+    if isinstance(record, _CONTROL):
         topic = MARKET_CONTROL
     elif isinstance(record, LimitBreach):
         topic = LIMIT_BREACH

@@ -5,7 +5,8 @@ the demo, tests and benchmarks.
 deterministic for a seed (``random.Random(seed)``; no clock, no global state). Every message is
 one that ``wagerflow.adapters.generic`` accepts, and no two messages share a dedup key.
 
-For each of ``events`` football matches: ``eventCreated``; prices for four
+First a few ``playerUpdated`` (the player directory). For each of ``events`` football matches
+(sport ``1``, competitions ``c1``/``c2``): ``eventCreated``; prices for four
 lines (1X2 ``1``, draw-no-bet ``11``, total ``18`` with ``total=2.5``, Asian handicap ``16`` with
 ``hcp=-0.25``) that then move; bets placed at the current price (``BetPlaced``); often a
 suspension (``eventSuspended``, every line repriced inactive, ``eventResumed``, prices again);
@@ -121,6 +122,8 @@ def _match(stream: Stream, rnd: random.Random, n: int) -> None:
         eventId=event_id,
         name=f"{home_team} v {away_team}",
         startTime=stamp(rnd, t + 3_600_000),
+        sportId="1",
+        competitionId=f"c{n % 2 + 1}",
         sport="football",  # not modelled: shows that unknown fields are tolerated
     )
     lines = _lines_for(rnd)
@@ -289,4 +292,14 @@ def generic_lines(seed: int, events: int) -> list[bytes]:
         _match(stream, rnd, n)
         _slot_session(stream, rnd, n)
         _roulette_table_round(stream, rnd, n)
+    players = ("VIP_A", "VIP_B") if events else ()
+    for k, profile in enumerate(players):  # drawn last: the rest is unchanged
+        stream.add(
+            START_MS - 1_000 + k,
+            "playerUpdated",
+            playerId=f"p{k + 1:04d}",
+            country="MT",
+            kycStatus="VERIFIED",
+            limitsProfile=profile,
+        )
     return stream.lines()

@@ -10,7 +10,8 @@ roulette and baccarat tables. Each round is one seated player's: ``bet.place`` l
 ``betId``, all with an ``idempotencyKey``), ``bet.accepted`` or ``bet.rejected`` (over the
 profile's max stake, or over the balance), and a ``round.settle`` of the accepted bets with a
 DEBIT per stake, a CREDIT per win and the balance after (a rare aborted round is all VOID).
-Mid-stream a profile's limits are hot-updated; sometimes a ``provider.error``; every session ends
+A ``thresholds.update`` restates the EUR round threshold. Mid-stream a profile's limits are
+hot-updated; sometimes a ``provider.error``; every session ends
 with ``session.close``. A session stays at one table, so its balances follow in time order.
 
 Amounts are decimal strings in each currency's minor unit (see ``bridge_common``).
@@ -116,6 +117,7 @@ def _live_round(
             "stake": {"amount": money_text(stake, seat.currency), "currency": seat.currency},
             "limitsProfile": seat.profile,
             "playerId": seat.player_id,
+            "tableId": seat.table,
         }
         bet_id = idempotency_key
         if rnd.random() < 0.5:
@@ -245,4 +247,6 @@ def live_lines(seed: int, rounds: int) -> list[bytes]:
             playerId=seat.player_id,
             reason=reason,
         )
+    # drawn last, so the rest of the stream is unchanged; the built-in figure, restated
+    stream.add(START_MS - 30_000, "thresholds.update", currency="EUR", roundLiability="10000.00")
     return stream.lines()

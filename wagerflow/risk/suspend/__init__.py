@@ -25,10 +25,27 @@ Rules, one module each:
   (market) from an exchange market the exchange suspended.
 - ``odds_velocity``: ``ODDS_VELOCITY`` (line) from odds moving too fast.
 - ``data_lag``: ``DATA_LAG`` (event) from a feed running too far behind.
+- ``tables``: ``round.liability`` from a live round's worst outcome over its table threshold, and
+  ``table.suspend`` / ``table.resume`` from a live provider in error or silent (MONEY.md §4.3).
+
+``SuspendRules`` composes every rule but ``tables`` (``TableRules``), whose commands are not
+market holds. The money thresholds are each shard's ``thresholds.Thresholds`` (built-in figures from
+``config``, a thresholds file, hot ``thresholds.update`` events), passed in with each input.
 """
 
 from wagerflow.risk.suspend.config import SuspendConfig
 from wagerflow.risk.suspend.holds import Command, Hold
 from wagerflow.risk.suspend.rules import SuspendRules
+from wagerflow.risk.suspend.tables import TableRules
+from wagerflow.risk.suspend.thresholds import Thresholds, ThresholdsError, load_thresholds_file
 
-__all__ = ["Command", "Hold", "SuspendConfig", "SuspendRules"]
+__all__ = [
+    "Command",
+    "Hold",
+    "SuspendConfig",
+    "SuspendRules",
+    "TableRules",
+    "Thresholds",
+    "ThresholdsError",
+    "load_thresholds_file",
+]

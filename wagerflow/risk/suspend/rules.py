@@ -9,6 +9,7 @@ from wagerflow.risk.suspend.holds import Command, Hold, Holds, Out
 from wagerflow.risk.suspend.liability import LiabilityRule
 from wagerflow.risk.suspend.odds_velocity import OddsVelocityRule
 from wagerflow.risk.suspend.provider_health import ProviderHealthRule
+from wagerflow.risk.suspend.thresholds import Thresholds
 from wagerflow.schemas.events import (
     BettingStopped,
     EventChanged,
@@ -37,15 +38,21 @@ class SuspendRules:
         self._data_lag = DataLagRule(config, self._holds)
 
     def apply(
-        self, item: NormalizedEvent | LineExposure | EventExposure, now_ms: int
+        self,
+        item: NormalizedEvent | LineExposure | EventExposure,
+        now_ms: int,
+        thresholds: Thresholds | None = None,
     ) -> list[Command]:
-        """The commands one input causes, after the timers of its own stream due at ``now_ms``."""
+        """The commands one input causes, after the timers of its own stream due at ``now_ms``;
+        ``thresholds`` the shard's (default: the config's built-in figures)."""
         out: Out = []
         match item:
             case LineExposure():
-                self._liability.line_exposure(out, item, now_ms)
+                limits = thresholds or Thresholds(self.config)
+                self._liability.line_exposure(out, item, now_ms, limits)
             case EventExposure():
-                self._liability.event_exposure(out, item, now_ms)
+                limits = thresholds or Thresholds(self.config)
+                self._liability.event_exposure(out, item, now_ms, limits)
             case ProviderHealth():
                 self._health.apply(out, item, now_ms)
             case LineOddsChanged() | OddsChanged() | MarketStatusChanged() | BettingStopped():
