@@ -34,6 +34,8 @@ SettlementFlag = Literal[
     "AFTER_CANCEL",
     "PROVIDER_SETTLED",
     "LEG_ODDS_UNKNOWN",
+    "CREDIT_REFUSED",
+    "REVIEW",
 ]
 """Why a settlement needs a second look:
 
@@ -47,7 +49,23 @@ SettlementFlag = Literal[
 - ``AFTER_CANCEL``: a credit for a bet that was already cancelled;
 - ``PROVIDER_SETTLED``: the provider sent the payout (``BetSettled``), we did not compute it;
 - ``LEG_ODDS_UNKNOWN``: a multiple with a void or partial leg whose odds at acceptance are not
-  known (see the sports settlement rules for how it is paid).
+  known (see the sports settlement rules for how it is paid);
+- ``CREDIT_REFUSED``: a credit the provider's protocol refuses (Evolution's second credit of a
+  debit, BET_ALREADY_SETTLED) arrived: not paid, but recorded for review;
+- ``REVIEW``: the bet could not be settled exactly from what the provider sent (a Pragmatic
+  result that names no bet of a round holding several): not paid, a person decides.
+"""
+
+Ledger = Literal["CASH", "FREE_BET", "JACKPOT", "BONUS_COST"]
+"""Which line of the casino books a record's money goes to (MONEY.md §4.1):
+
+- ``CASH``: a real-money bet: its stake is cash turnover, its payout wins;
+- ``FREE_BET``: a free bet / free round (Hub88 ``is_free``, Pragmatic ``bonusCode``, Evolution
+  promo rounds): its stake is bonus turnover, its payout wins;
+- ``JACKPOT``: a jackpot win with no stake of its own (Pragmatic ``jackpotWin``): payout is wins;
+- ``BONUS_COST``: a credit that is not a game win (Pragmatic ``promoWin`` / ``bonusWin``,
+  Evolution ``promo_payout``, an ``adjustment``): payout is bonus cost, signed (a debit
+  adjustment is negative), stake 0.
 """
 
 
@@ -82,6 +100,11 @@ class BetSettlement(_Record, tag="settlement.bet", frozen=True, kw_only=True):
     and payout below: what this version replaces, so an aggregate can subtract it."""
     previous_outcome: BetOutcome | None = None
     previous_payout: int = 0
+    ledger: Ledger = "CASH"
+    game_id: str | None = None
+    table_id: str | None = None
+    placed_at_ms: int | None = None
+    """Event time of the bet's placement (its BET / debit / ``bet.place``), when known."""
 
 
 class RoundSummary(_Record, tag="settlement.round", frozen=True, kw_only=True):
