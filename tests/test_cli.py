@@ -103,6 +103,7 @@ def test_replay_argument_mistakes_are_one_line(tmp_path: Path, feed: str, fragme
 
 def test_replay_writes_every_stream_and_a_summary(tmp_path: Path) -> None:
     from wagerflow.samples import generic as generic_samples
+
     feed = tmp_path / "generic.lines"
     feed.write_bytes(b"\n".join(generic_samples.generic_lines(2, 2)) + b"\n")
     out = tmp_path / "out"

@@ -1078,9 +1078,13 @@ def test_pragmatic_result_pays_the_first_bet_of_the_round_not_refunded() -> None
 def test_wallet_ignores_other_providers_and_books_credits_on_their_ledger() -> None:
     engine = CasinoSettlement()
     assert engine.apply(wallet("acme", "BET", "x", 5)) == []
-    ledgers = {"BONUS_WIN": "BONUS_COST", "JACKPOT_WIN": "JACKPOT", "PROMO_WIN": "BONUS_COST"}
-    ledgers["ADJUSTMENT"] = "BONUS_COST"
-    for kind, ledger in ledgers.items():
+    ledgers: list[tuple[TransactionKind, str]] = [
+        ("BONUS_WIN", "BONUS_COST"),
+        ("JACKPOT_WIN", "JACKPOT"),
+        ("PROMO_WIN", "BONUS_COST"),
+        ("ADJUSTMENT", "BONUS_COST"),
+    ]
+    for kind, ledger in ledgers:
         event = wallet("pragmatic", kind, f"{kind}-1", 100, round_id="R")
         (record,) = engine.apply(event)
         assert (record.ledger, record.stake, record.payout, record.state) == (
