@@ -13,7 +13,8 @@ Pragmatic ``slot``, Evolution ``live``).
   key is a duplicate (Evolution: BET_ALREADY_EXIST) and ignored.
 - WIN (credit) settles it: payout = the sum of its distinct wins (by ``transaction_id``; a
   resent win changes nothing), labelled as in ``core``. Evolution pairs one credit with one debit: a
-  second credit with another id is refused (BET_ALREADY_SETTLED) and ignored. Hub88 and Pragmatic
+  second credit with another id is refused (BET_ALREADY_SETTLED): not paid, and the bet's next
+  version is flagged CREDIT_REFUSED. Hub88 and Pragmatic
   wins add up.
 - ROLLBACK (Hub88), cancel (Evolution), REFUND (Pragmatic) voids the bet: VOID, payout = stake
   (the stake is refunded; a void bet is paid nothing else), reason ``ROLLBACK``/``CANCEL``/
@@ -22,6 +23,12 @@ Pragmatic ``slot``, Evolution ``live``).
   credited (BET_ALREADY_SETTLED): the credit stands and nothing changes. A Hub88 rollback naming a
   win reverses that win: the bet is paid its other wins, or is OPEN again (payout 0, reason
   ``ROLLBACK_WIN``) when none is left.
+
+- The record's ``ledger`` (MONEY.md §4.1): a free bet (``is_free``) is FREE_BET, else CASH; a
+  JACKPOT_WIN, BONUS_WIN, PROMO_WIN or ADJUSTMENT settles no bet and is a record of its own
+  (``credit``): JACKPOT (a win) or BONUS_COST (signed: a debit adjustment is negative).
+- A round that closes (``close_round``: Pragmatic endRound, Hub88 ``round_closed``) settles its
+  bets without a win LOSE, and a later bet of that round on arrival.
 
 Edge cases, each flagged, following the provider's API where its documented behaviour was found
 (sources in each provider's module) and otherwise the safe choice (never pay twice, never lose a
