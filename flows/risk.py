@@ -133,9 +133,7 @@ class _RiskLogic(StatefulBatchLogic[RoutedEvent, RiskOutput, bytes]):
         return pickle.dumps(self._shard, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _keyed(
-    shards: int, kv: tuple[str, AcceptedEvent]
-) -> list[tuple[str, RoutedEvent | DlqEntry]]:
+def _keyed(shards: int, kv: tuple[str, AcceptedEvent]) -> list[tuple[str, RoutedEvent | DlqEntry]]:
     event = kv[1].event
     refused = invalid_limits_update(event)
     if refused is not None:
@@ -192,9 +190,7 @@ def risk_steps(
         )
         return _RiskLogic(shard, ctx.wall_clock)
 
-    records = op.stateful_batch(
-        "risk_rules", cast("Stream[tuple[str, RoutedEvent]]", keyed), build
-    )
+    records = op.stateful_batch("risk_rules", cast("Stream[tuple[str, RoutedEvent]]", keyed), build)
     risk_records = op.flat_map("risk_record", records, lambda kv: _topic_record(kv, topics))
     to_topics = op.merge("risk_and_refused", risk_records, refused)
     exposures = op.filter(

@@ -36,6 +36,8 @@ SettlementFlag = Literal[
     "LEG_ODDS_UNKNOWN",
     "PAYOUT_MISMATCH",
     "DEAD_HEAT_UNRESOLVED",
+    "CREDIT_REFUSED",
+    "REVIEW",
 ]
 """Why a settlement needs a second look:
 
@@ -53,7 +55,23 @@ SettlementFlag = Literal[
 - ``PAYOUT_MISMATCH``: the provider's ``potentialPayout`` is more than one minor unit from the
   bet's return ``R = floor(S x O)``; ``R`` is what is booked and paid (MONEY.md §1.1);
 - ``DEAD_HEAT_UNRESOLVED``: a Betfair place market closed with more WINNER runners than places:
-  the stream cannot say who tied, so the bet was paid in full (MONEY.md §2.3).
+  the stream cannot say who tied, so the bet was paid in full (MONEY.md §2.3);
+- ``CREDIT_REFUSED``: a credit the provider's protocol refuses (Evolution's second credit of a
+  debit, BET_ALREADY_SETTLED) arrived: not paid, but recorded for review;
+- ``REVIEW``: the bet could not be settled exactly from what the provider sent (a Pragmatic
+  result that names no bet of a round holding several): not paid, a person decides.
+"""
+
+Ledger = Literal["CASH", "FREE_BET", "JACKPOT", "BONUS_COST"]
+"""Which line of the casino books a record's money goes to (MONEY.md §4.1):
+
+- ``CASH``: a real-money bet: its stake is cash turnover, its payout wins;
+- ``FREE_BET``: a free bet / free round (Hub88 ``is_free``, Pragmatic ``bonusCode``, Evolution
+  promo rounds): its stake is bonus turnover, its payout wins;
+- ``JACKPOT``: a jackpot win with no stake of its own (Pragmatic ``jackpotWin``): payout is wins;
+- ``BONUS_COST``: a credit that is not a game win (Pragmatic ``promoWin`` / ``bonusWin``,
+  Evolution ``promo_payout``, an ``adjustment``): payout is bonus cost, signed (a debit
+  adjustment is negative), stake 0.
 """
 
 
@@ -93,6 +111,11 @@ class BetSettlement(_Record, tag="settlement.bet", frozen=True, kw_only=True):
     reduced_odds: int | None = None
     """A single's odds after Betfair reduction factors ``O'`` x 10,000 (MONEY.md §2.2); equal to
     ``accepted_odds`` when no removal reduced them; None when not a Betfair market."""
+    ledger: Ledger = "CASH"
+    game_id: str | None = None
+    table_id: str | None = None
+    placed_at_ms: int | None = None
+    """Event time of the bet's placement (its BET / debit / ``bet.place``), when known."""
 
 
 class RoundSummary(_Record, tag="settlement.round", frozen=True, kw_only=True):

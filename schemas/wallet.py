@@ -10,6 +10,13 @@ exactly as received, byte for byte::
     /debit {"sid":"...","userId":"...","transaction":{...},...}       Evolution (JSON)
     /bet.html hash=...&providerId=PragmaticPlay&userId=...&...        Pragmatic (form-encoded)
 
+Ingress time: Hub88 and Evolution send no time in their bodies, so the ingress prefixes the
+time it received the call, ``@<epoch ms> `` (the same bytes on Kafka and in a recorded file,
+so a replay orders and settles the call when it happened); without the prefix, the broker's
+timestamp is the event time, and a file gives none (0)::
+
+    @1767225600000 /transaction/bet {"user":"u1",...}
+
 The path is the one the provider called, without the operator's mount prefix (the ingress strips
 it: ``/callbacks/pp/bet.html`` is written as ``/bet.html``). A query string, if the ingress kept
 one, is not part of the transaction and is ignored (Evolution puts its ``authToken`` there; the
@@ -37,7 +44,7 @@ float ever touches them), identifiers are non-empty strings.
 """
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import msgspec
 
@@ -48,18 +55,40 @@ HUB88_AMOUNT_DIGITS = 5
 """Hub88 amounts are integers in 10**-5 of the currency unit."""
 
 
-def split_request(raw: bytes) -> tuple[str, bytes] | None:
-    """The request path (query string removed) and body of one framed callback; None when the
-    bytes are not ``<path> <body>`` with an ASCII path starting with ``/``."""
+class Framed(NamedTuple):
+    path: str
+    body: bytes
+    received_at_ms: int | None
+    """The ingress time the framing carries (``@<epoch ms>`` prefix), if any."""
+
+
+def split_framed(raw: bytes) -> Framed | None:
+    """One framed callback: its optional ``@<epoch ms>`` ingress time, its request path (query
+    string removed) and its body; None when the bytes are not ``[@ms ]<path> <body>`` with an
+    ASCII path starting with ``/``."""
+    received: int | None = None
+    if raw.startswith(b"@"):
+        stamp, sep, raw = raw[1:].partition(b" ")
+        if not sep or not stamp.isdigit() or len(stamp) > 15:
+            return None
+        received = int(stamp)
     target, sep, body = raw.partition(b" ")
     if not sep or not target.startswith(b"/") or not target.isascii():
         return None
-    return target.decode("ascii").partition("?")[0], body
+    return Framed(target.decode("ascii").partition("?")[0], body, received)
 
 
-def frame_request(path: str, body: bytes) -> bytes:
-    """The raw message the ingress writes for one callback (inverse of ``split_request``)."""
-    return path.encode("ascii") + b" " + body
+def split_request(raw: bytes) -> tuple[str, bytes] | None:
+    """The request path and body of one framed callback (``split_framed`` without the time)."""
+    framed = split_framed(raw)
+    return None if framed is None else (framed.path, framed.body)
+
+
+def frame_request(path: str, body: bytes, received_at_ms: int | None = None) -> bytes:
+    """The raw message the ingress writes for one callback (inverse of ``split_framed``): with
+    ``received_at_ms``, the time the ingress received it, as an ``@<epoch ms>`` prefix."""
+    prefix = b"" if received_at_ms is None else b"@%d " % received_at_ms
+    return prefix + path.encode("ascii") + b" " + body
 
 
 # --- Hub88 ------------------------------------------------------------------------------------
@@ -146,6 +175,26 @@ class EvolutionRequest(msgspec.Struct, frozen=True, kw_only=True):
     transaction: EvolutionTransaction
     uuid: str | None = None
     """The id of this HTTP request; not a transaction id."""
+
+
+class EvolutionPromoTransaction(msgspec.Struct, frozen=True, kw_only=True):
+    id: Id
+    """The promo payout's own id (its idempotency key)."""
+    type: str | None = None
+    """``FreeRoundPlayableSpent`` (free rounds' winnings paid out), ``JackpotWin``, ..."""
+    amount: Decimal
+    voucherId: str | None = None
+
+
+class EvolutionPromoPayout(msgspec.Struct, frozen=True, kw_only=True):
+    """The body of ``/promo_payout``: a credit that settles no debit (no ``transaction``)."""
+
+    sid: str | None = None
+    userId: Id
+    currency: Id
+    promoTransaction: EvolutionPromoTransaction
+    game: EvolutionGame | None = None
+    uuid: str | None = None
 
 
 # --- Pragmatic Play ---------------------------------------------------------------------------

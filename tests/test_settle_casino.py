@@ -704,7 +704,7 @@ class KeyState:
         self.wins: dict[str, tuple[int, int]] = {}
         self.seen: set[str] = set()
         self.orphans: dict[str, tuple[int, int]] = {}
-        self.unknown_bet = self.unknown_ref = self.after_cancel = False
+        self.unknown_bet = self.unknown_ref = self.after_cancel = self.refused = False
         self.closed: int | None = None
         self.ms = 0
         self.recorded = False
@@ -716,6 +716,7 @@ class KeyState:
                 ("UNKNOWN_BET", self.unknown_bet),
                 ("UNKNOWN_REFERENCE", self.unknown_ref),
                 ("AFTER_CANCEL", self.after_cancel),
+                ("CREDIT_REFUSED", self.refused),
             )
             if on
         )
@@ -780,6 +781,8 @@ def wallet_oracle(provider: str, events: Sequence[WalletTransaction]) -> dict[st
                 k.wins[tx] = (e.amount, e.event_time_ms)
                 k.ms = e.event_time_ms
                 k.unknown_bet |= k.stake is None
+            else:
+                k.refused = True  # Evolution: one credit per debit, a second is flagged
         elif e.kind in ("ROLLBACK", "REFUND") and e.reference_id != key:  # a Hub88 win
             target = e.reference_id
             assert target is not None
@@ -1000,7 +1003,9 @@ def test_wallet_credit_after_cancel_keeps_the_cancel(provider: str) -> None:
 def test_evolution_refuses_a_second_credit_and_a_cancel_after_the_credit() -> None:
     w, engine = Wallet("evolution"), CasinoSettlement()
     run([w.bet("k", 100), w.win("k", 0, 150)], engine)
-    assert engine.apply(w.win("k", 1, 300)) == []  # BET_ALREADY_SETTLED
+    (flagged,) = engine.apply(w.win("k", 1, 300))  # BET_ALREADY_SETTLED: not paid, flagged
+    assert (flagged.payout, flagged.flags) == (150, ["CREDIT_REFUSED"])
+    assert engine.apply(w.win("k", 2, 300)) == []  # flagged already: nothing new
     assert engine.apply(w.cancel("k", 100)) == []  # BET_ALREADY_SETTLED: the credit stands
     assert engine.apply(w.bet("k", 100)) == []  # BET_ALREADY_EXIST
 
@@ -1070,11 +1075,25 @@ def test_pragmatic_result_pays_the_first_bet_of_the_round_not_refunded() -> None
     assert run([res, end], engine) == []
 
 
-def test_wallet_ignores_other_providers_and_other_kinds() -> None:
+def test_wallet_ignores_other_providers_and_books_credits_on_their_ledger() -> None:
     engine = CasinoSettlement()
     assert engine.apply(wallet("acme", "BET", "x", 5)) == []
-    for kind in ("BONUS_WIN", "JACKPOT_WIN", "PROMO_WIN", "ADJUSTMENT"):
-        assert engine.apply(wallet("pragmatic", kind, f"{kind}-1", 100, round_id="R")) == []
+    ledgers: list[tuple[TransactionKind, str]] = [
+        ("BONUS_WIN", "BONUS_COST"),
+        ("JACKPOT_WIN", "JACKPOT"),
+        ("PROMO_WIN", "BONUS_COST"),
+        ("ADJUSTMENT", "BONUS_COST"),
+    ]
+    for kind, ledger in ledgers:
+        event = wallet("pragmatic", kind, f"{kind}-1", 100, round_id="R")
+        (record,) = engine.apply(event)
+        assert (record.ledger, record.stake, record.payout, record.state) == (
+            ledger,
+            0,
+            100,
+            "SETTLED",
+        )
+        assert engine.apply(event) == []  # a resent credit
     assert engine.apply(wallet("hub88", "WIN", "w", 5)) == []  # names no bet
 
 
@@ -1117,7 +1136,7 @@ def test_wallet_samples_settle_every_bet_once(
     records = run(txs, engine)
     check_chains(records)
     assert run(txs, engine) == []
-    final = finals(records)
+    final = {k: r for k, r in finals(records).items() if r.ledger in ("CASH", "FREE_BET")}
     bets = {
         (e.reference_id if provider == "evolution" else e.transaction_id): e
         for e in txs

@@ -607,7 +607,6 @@ def test_framing_round_trips_and_ignores_a_query() -> None:
         ("hub88", b'/debit {"sid":"s"}'),
         ("hub88", b"/Transaction/Bet garbage"),
         ("evolution", b'/balance {"sid":"s"}'),
-        ("evolution", b'/promo_payout {"sid":"s"}'),
         ("evolution", b"/transaction/bet {}"),
         ("pragmatic", b"/authenticate.html token=x&hash=y"),
         ("pragmatic", b"/bet {}"),

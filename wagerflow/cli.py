@@ -356,6 +356,7 @@ def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     try:
         named = sorted({r.round_id for r in report})
         ours = rec.load_ours(client, settings.tenant, args.provider, start, end, named)
+        books = rec.load_books(client, settings.tenant, args.provider, start, end)
     finally:
         client.close()
     result = rec.compare(report, ours, start, end)
@@ -366,6 +367,7 @@ def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
         f"(tenant {settings.tenant})"
     )
     print(rec.render(result, title))
+    print(f"\nour books (MONEY.md §4.1):\n{rec.render_books(books)}")
     print(f"\nwritten: {output}")
     return 0 if result.ok else 1
 

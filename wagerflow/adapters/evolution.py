@@ -19,8 +19,11 @@ or cancel to its debit on ``reference_id``, not on ``transaction_id``. A cancel'
 like every rollback: it reverses the debit with the same ``refId``; its ``amount`` (the debit's,
 as Evolution sends it) is carried. A credit of 0 is a lost bet settled.
 
-Other paths (``/check``, ``/sid``, ``/balance``, ``/promo_payout``) are ``UNSUPPORTED_MESSAGE``:
-the first three move no money, and promo payouts are not mapped yet.
+``/promo_payout`` (a credit of a promotion, settling no debit; body ``promoTransaction`` with its
+own ``id``, ``type`` and ``amount``) is PROMO_WIN CREDIT, ``transaction_id`` the promo
+transaction's id, no ``reference_id``: bonus cost (MONEY.md §4.1); of ``type`` ``JackpotWin`` it
+is JACKPOT_WIN (a jackpot win is a win, §4.1). Other paths (``/check``, ``/sid``, ``/balance``)
+move no money and are ``UNSUPPORTED_MESSAGE``.
 
 Fields: ``transaction_id`` ``transaction.id``; ``round_id`` ``game.id`` (Evolution's game id is the
 game round); ``game_id`` ``game.type`` (the game, e.g. ``blackjack``: Evolution sends no finer game
@@ -39,9 +42,9 @@ of the debit it cancels. ``uuid`` identifies the HTTP request (a retry may renew
 used. ``entity`` is ``evolution:round:{game.id}``, so a round's debits, credits and cancels stay in
 order.
 
-Times: the body has no timestamp. ``event_time_ms`` is the ingress (broker) time of the message;
-read from a file (``meta.received_time_ms`` is None) there is no time at all and it is 0 (the
-pipeline stamps received time on everything read from Kafka).
+Times: the API puts no time in the body (MONEY.md has none to name). ``event_time_ms`` is the
+ingress time the framing carries (``@<epoch ms>`` prefix, ``schemas.wallet.split_framed``);
+without it the broker time of the message, and read from an unstamped file 0.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ from wagerflow.adapters.rejection import Rejection
 from wagerflow.money import InexactAmount, exact_minor
 from wagerflow.schemas.dlq import Reason
 from wagerflow.schemas.events import Category, TransactionKind, WalletTransaction
-from wagerflow.schemas.wallet import EvolutionRequest, split_request
+from wagerflow.schemas.wallet import EvolutionPromoPayout, EvolutionRequest, split_framed
 
 PROVIDER = "evolution"
 CATEGORY: Category = "live"
@@ -73,7 +76,10 @@ PATHS: dict[str, tuple[TransactionKind, Direction]] = {
 }
 """The transaction callbacks, with the kind and direction of the event each one becomes."""
 
+PROMO_PATH = "/promo_payout"
+
 _DECODER = msgspec.json.Decoder(EvolutionRequest)
+_PROMO = msgspec.json.Decoder(EvolutionPromoPayout)
 
 
 def _minor(amount: Decimal, currency: str) -> int | Rejection:
@@ -87,10 +93,14 @@ def _minor(amount: Decimal, currency: str) -> int | Rejection:
 
 def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     """One framed Evolution callback -> its wallet transaction, or a rejection; never raises."""
-    framed = split_request(raw)
+    framed = split_framed(raw)
     if framed is None:
         return Rejection(Reason.MALFORMED, "not a framed callback: '<path> <body>' expected")
-    path, body = framed
+    path, body, ingress_ms = framed
+    # no time in the body: the framing's ingress time, else the broker's, else 0
+    event_time = ingress_ms if ingress_ms is not None else received_ms(meta, 0)
+    if path == PROMO_PATH:
+        return _promo(body, meta, event_time, raw)
     mapped = PATHS.get(path)
     if mapped is None:
         return Rejection(
@@ -111,7 +121,6 @@ def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
         return amount
     details = msg.game.details
     table = details.table if details is not None else None
-    event_time = received_ms(meta, 0)  # no time in the message: the ingress time, 0 offline
     event = WalletTransaction(
         tenant_id=meta.tenant_id,
         provider_id=PROVIDER,
@@ -133,3 +142,40 @@ def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
         table_id=table.id if table is not None else None,
     )
     return [PendingEvent(f"{PROVIDER}:round:{msg.game.id}", event, raw)]
+
+
+def _promo(
+    body: bytes, meta: RawMeta, event_time: int, raw: bytes
+) -> list[PendingEvent] | Rejection:
+    try:
+        msg = _PROMO.decode(body)
+    except msgspec.ValidationError as exc:
+        return Rejection(Reason.SCHEMA_MISMATCH, f"{PROMO_PATH}: {exc}")
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        return Rejection(Reason.MALFORMED, f"{PROMO_PATH}: {type(exc).__name__}: {exc}")
+    promo = msg.promoTransaction
+    amount = _minor(promo.amount, msg.currency)
+    if isinstance(amount, Rejection):
+        return amount
+    kind: TransactionKind = "JACKPOT_WIN" if promo.type == "JackpotWin" else "PROMO_WIN"
+    round_id = msg.game.id if msg.game is not None else None
+    event = WalletTransaction(
+        tenant_id=meta.tenant_id,
+        provider_id=PROVIDER,
+        category=CATEGORY,
+        event_time_ms=event_time,
+        received_time_ms=received_ms(meta, event_time),
+        dedup_key=f"{PROVIDER}:promo_payout:{promo.id}",
+        source=meta.source,
+        transaction_id=promo.id,
+        kind=kind,
+        direction="CREDIT",
+        amount=amount,
+        currency=msg.currency,
+        round_id=round_id,
+        player_id=msg.userId,
+        session_id=msg.sid or None,
+        game_id=msg.game.type if msg.game is not None else None,
+    )
+    entity = f"{PROVIDER}:round:{round_id}" if round_id else f"{PROVIDER}:promo:{promo.id}"
+    return [PendingEvent(entity, event, raw)]

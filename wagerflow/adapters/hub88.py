@@ -34,9 +34,9 @@ transaction). ``entity`` is ``hub88:round:{round}`` so a round's bets, wins and 
 order; without a round it is ``hub88:ref:{reference_transaction_uuid or transaction_uuid}``, which
 keeps a bet with its win and its rollback (not a rollback of a win: that chain starts at the win).
 
-Times: the body has no timestamp. ``event_time_ms`` is the ingress (broker) time of the message;
-read from a file (``meta.received_time_ms`` is None) there is no time at all and it is 0 (the
-pipeline stamps received time on everything read from Kafka).
+Times: the API puts no time in the body (MONEY.md has none to name). ``event_time_ms`` is the
+ingress time the framing carries (``@<epoch ms>`` prefix, ``schemas.wallet.split_framed``);
+without it the broker time of the message, and read from an unstamped file 0.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ from wagerflow.schemas.wallet import (
     Hub88Bet,
     Hub88Rollback,
     Hub88Win,
-    split_request,
+    split_framed,
 )
 
 PROVIDER = "hub88"
@@ -91,10 +91,10 @@ def _minor(amount: int, currency: str) -> int | Rejection:
 
 def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     """One framed Hub88 callback -> its wallet transaction, or a rejection; never raises."""
-    framed = split_request(raw)
+    framed = split_framed(raw)
     if framed is None:
         return Rejection(Reason.MALFORMED, "not a framed callback: '<path> <body>' expected")
-    path, body = framed
+    path, body, ingress_ms = framed
     msg: Hub88Bet | Hub88Win | Hub88Rollback
     try:
         if path == BET_PATH:
@@ -136,7 +136,8 @@ def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
         entity = f"{PROVIDER}:round:{msg.round}"
     else:
         entity = f"{PROVIDER}:ref:{reference or msg.transaction_uuid}"
-    event_time = received_ms(meta, 0)  # no time in the message: the ingress time, 0 offline
+    # no time in the body: the framing's ingress time, else the broker's, else 0
+    event_time = ingress_ms if ingress_ms is not None else received_ms(meta, 0)
     event = WalletTransaction(
         tenant_id=meta.tenant_id,
         provider_id=PROVIDER,

@@ -60,8 +60,9 @@ the prize drop of a result: ``pragmatic:promoWin:{promoWinReference}``). ``entit
 ``pragmatic:round:{roundId}`` so a round's bet, result, refund and endRound stay in order;
 without a round (promoWin, some bonusWin and refund calls) it is ``pragmatic:ref:{reference}``.
 
-Times: ``event_time_ms`` is the call's ``timestamp`` (epoch ms) when it has one; otherwise the
-ingress (broker) time, and for a file without one (``meta.received_time_ms`` None) 0.
+Times: ``event_time_ms`` is the call's own ``timestamp`` (epoch ms, when Pragmatic processed it;
+every money call of the API carries it); without one, the ingress time of the framing
+(``@<epoch ms>`` prefix), else the broker time, and for an unstamped file 0.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ from wagerflow.schemas.wallet import (
     PragmaticRefund,
     PragmaticRequest,
     PragmaticResult,
-    split_request,
+    split_framed,
 )
 
 PROVIDER = "pragmatic"
@@ -212,9 +213,14 @@ class _Common:
     event_time: int
 
     @classmethod
-    def of(cls, msg: PragmaticRequest, raw: bytes, meta: RawMeta) -> _Common:
-        # no time in the message: the ingress time, 0 offline
-        event_time = msg.timestamp if msg.timestamp is not None else received_ms(meta, 0)
+    def of(
+        cls, msg: PragmaticRequest, raw: bytes, meta: RawMeta, ingress_ms: int | None
+    ) -> _Common:
+        # the call's own timestamp; else the framing's ingress time, the broker's, or 0
+        if msg.timestamp is not None:
+            event_time = msg.timestamp
+        else:
+            event_time = ingress_ms if ingress_ms is not None else received_ms(meta, 0)
         return cls(
             raw=raw,
             meta=meta,
@@ -411,10 +417,10 @@ def _candidates(common: _Common, msg: PragmaticRequest) -> list[PendingEvent] | 
 
 def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     """One framed Pragmatic callback -> its wallet transactions, or a rejection; never raises."""
-    framed = split_request(raw)
+    framed = split_framed(raw)
     if framed is None:
         return Rejection(Reason.MALFORMED, "not a framed callback: '<path> <body>' expected")
-    path, body = framed
+    path, body, ingress_ms = framed
     if path not in PATHS:
         return Rejection(
             Reason.UNSUPPORTED_MESSAGE, f"path {path!r} is not a Pragmatic money callback"
@@ -425,4 +431,4 @@ def decode(raw: bytes, meta: RawMeta) -> list[PendingEvent] | Rejection:
     msg = _typed(path, fields)
     if isinstance(msg, Rejection):
         return msg
-    return _candidates(_Common.of(msg, raw, meta), msg)
+    return _candidates(_Common.of(msg, raw, meta, ingress_ms), msg)

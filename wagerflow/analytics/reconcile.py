@@ -10,8 +10,10 @@ their pseudonyms so they compare with ours.
 
 Our side (``load_ours``): per round, the current version of each of its bets (``settlements``,
 FINAL, highest version per bet) that is SETTLED: the sum of stakes is the round's bet, the sum of
-payouts its win (a voided bet's refund included, as the provider reports money that moved). A
-round's time is its last settlement.
+payouts its win (a voided bet's refund included, as the provider reports money that moved;
+jackpot wins included, bonus-cost credits and RETRY outcomes not: MONEY.md §4.1, §4.4). A
+round's time is its last settlement. ``load_books`` gives our totals over the window per
+currency (cash and bonus turnover, wins, GGR, bonus cost, NGR), from ``ggr_hourly``.
 
 ``compare`` is the pure comparison. Only report rounds that end inside ``[start, end)`` count, and
 only our rounds settled inside it can be *extra*; any of our rounds can match a report round.
@@ -317,7 +319,7 @@ SELECT
     toUnixTimestamp64Milli(max(settled_at)) AS last_ms
 FROM
 (
-    SELECT round_id, bet_id, currency, stake, payout, player, settled_at, state
+    SELECT round_id, bet_id, currency, stake, payout, player, settled_at, state, outcome, ledger
     FROM settlements FINAL
     WHERE tenant_id = {tenant:String} AND provider_id = {provider:String}
       AND round_id IN (
@@ -331,7 +333,7 @@ FROM
     ORDER BY bet_id, version DESC
     LIMIT 1 BY bet_id
 )
-WHERE state = 'SETTLED'
+WHERE state = 'SETTLED' AND outcome != 'RETRY' AND ledger != 'BONUS_COST'
 GROUP BY round_id
 """
 
@@ -381,6 +383,58 @@ def load_ours(
         )
         for round_id, currencies, bet, win, players, first_ms, last_ms in result
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class Books:
+    """Our casino books of one currency over the window (MONEY.md §4.1), as ``ggr_hourly``
+    gives them: minor units."""
+
+    cash_turnover: int = 0
+    bonus_turnover: int = 0
+    wins: int = 0
+    bonus_cost: int = 0
+
+    @property
+    def ggr(self) -> int:
+        return self.cash_turnover - self.wins
+
+    @property
+    def ngr(self) -> int:
+        return self.ggr - self.bonus_cost
+
+
+_BOOKS = """
+SELECT currency, sum(cash_turnover), sum(bonus_turnover), sum(wins), sum(bonus_cost)
+FROM ggr_hourly
+WHERE tenant_id = {tenant:String} AND provider_id = {provider:String}
+  AND hour >= toStartOfHour(fromUnixTimestamp64Milli({start:Int64}, 'UTC'))
+  AND hour < fromUnixTimestamp64Milli({end:Int64}, 'UTC')
+GROUP BY currency
+ORDER BY currency
+"""
+
+
+def load_books(
+    client: Any, tenant_id: str, provider_id: str, start_ms: int, end_ms: int
+) -> dict[str, Books]:
+    """Our books per currency over the hours the window touches, from ``ggr_hourly`` (the
+    same figures the view carries: the ledger of settlement versions booked in those hours)."""
+    params = {"tenant": tenant_id, "provider": provider_id, "start": start_ms, "end": end_ms}
+    return {
+        currency: Books(int(cash), int(bonus), int(wins), int(cost))
+        for currency, cash, bonus, wins, cost in client.query(_BOOKS, parameters=params).result_rows
+    }
+
+
+def render_books(books: Mapping[str, Books]) -> str:
+    """Our books per currency as a Markdown table."""
+    header = ["currency", "cash turnover", "bonus turnover", "wins", "GGR", "bonus cost", "NGR"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for currency, b in sorted(books.items()):
+        cells = [b.cash_turnover, b.bonus_turnover, b.wins, b.ggr, b.bonus_cost, b.ngr]
+        lines.append(f"| {currency} | " + " | ".join(money(c, currency) for c in cells) + " |")
+    return "\n".join(lines)
 
 
 # --- output ------------------------------------------------------------------------------------

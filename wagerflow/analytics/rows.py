@@ -119,7 +119,7 @@ TABLES: dict[str, TableSpec] = {
     "settlements": _spec(
         "tenant_id provider_id category settlement_id bet_id round_id player currency stake state "
         "outcome payout version settled_at reason flags previous_state previous_outcome "
-        "previous_payout",
+        "previous_payout ledger game_id table_id placed_at",
         "tenant_id provider_id bet_id version",
     ),
     "rounds": _spec(
@@ -150,6 +150,10 @@ TABLES: dict[str, TableSpec] = {
     ),
     "event_dims": _spec(
         "tenant_id event_id sport competition updated_at", "tenant_id event_id updated_at"
+    ),
+    "event_facts": _spec(
+        "tenant_id event_id kind sport competition event_name updated_at",
+        "tenant_id event_id updated_at kind",
     ),
 }
 """Every table the analytics sink writes: insert columns (a row's order) and identity key."""
@@ -263,8 +267,35 @@ def _status_row(
     return [_row("market_status", values)]
 
 
+def _event_fact(
+    e: NormalizedEvent,
+    kind: str,
+    event_id: str,
+    sport: str | None,
+    competition: str | None,
+    name: str | None = None,
+) -> list[TableRow]:
+    """The ``event_facts`` row of a feed message that states an event's sport, competition
+    or name (none when it states none of them)."""
+    if not (sport or competition or name):
+        return []
+    values = {
+        "tenant_id": e.tenant_id,
+        "event_id": event_id,
+        "kind": kind,
+        "sport": _text(sport),
+        "competition": _text(competition),
+        "event_name": _text(name),
+        "updated_at": e.event_time_ms,
+    }
+    return [_row("event_facts", values)]
+
+
 def _market_status(e: MarketStatusChanged, pseudo: Pseudonymizer) -> list[TableRow]:
-    return _status_row(e, "MARKET", e.event_id, e.market_id, e.status, e.previous_status, e.in_play)
+    rows = _status_row(e, "MARKET", e.event_id, e.market_id, e.status, e.previous_status, e.in_play)
+    if e.event_id is None:
+        return rows
+    return rows + _event_fact(e, "MARKET", e.event_id, e.sport_id, e.competition_id)
 
 
 def _bet_stop(e: BettingStopped, pseudo: Pseudonymizer) -> list[TableRow]:
@@ -272,7 +303,8 @@ def _bet_stop(e: BettingStopped, pseudo: Pseudonymizer) -> list[TableRow]:
 
 
 def _event_changed(e: EventChanged, pseudo: Pseudonymizer) -> list[TableRow]:
-    return _status_row(e, "EVENT", e.event_id, "", e.change, detail=e.detail or e.name)
+    rows = _status_row(e, "EVENT", e.event_id, "", e.change, detail=e.detail or e.name)
+    return rows + _event_fact(e, "EVENT", e.event_id, e.sport_id, e.competition_id, e.name)
 
 
 # --- bets ---------------------------------------------------------------------------------------
@@ -530,6 +562,10 @@ def _bet_settlement(s: BetSettlement, pseudo: Pseudonymizer) -> list[TableRow]:
                 "previous_state": _text(s.previous_state),
                 "previous_outcome": _text(s.previous_outcome),
                 "previous_payout": s.previous_payout,
+                "ledger": s.ledger,
+                "game_id": _text(s.game_id),
+                "table_id": _text(s.table_id),
+                "placed_at": s.placed_at_ms,
             },
         )
     ]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Literal, NamedTuple, Protocol, get_args
 
 from wagerflow.schemas.events import BetOutcome, Category
-from wagerflow.schemas.settlement import BetSettlement, SettlementFlag, SettlementState
+from wagerflow.schemas.settlement import BetSettlement, Ledger, SettlementFlag, SettlementState
 
 _FLAG_ORDER = {flag: i for i, flag in enumerate(get_args(SettlementFlag))}
 
@@ -77,6 +77,10 @@ class Content(NamedTuple):
     settled_at_ms: int
     reason: str | None
     flags: tuple[SettlementFlag, ...]
+    ledger: Ledger = "CASH"
+    game_id: str | None = None
+    table_id: str | None = None
+    placed_at_ms: int | None = None
 
 
 def sorted_flags(*flags: SettlementFlag | None) -> tuple[SettlementFlag, ...]:
@@ -108,6 +112,10 @@ def next_record(key: Key, content: Content, last: BetSettlement | None) -> BetSe
         previous_state=None if last is None else last.state,
         previous_outcome=None if last is None else last.outcome,
         previous_payout=0 if last is None else last.payout,
+        ledger=content.ledger,
+        game_id=content.game_id,
+        table_id=content.table_id,
+        placed_at_ms=content.placed_at_ms,
     )
 
 
@@ -118,8 +126,8 @@ class Emitted(NamedTuple):
     record: BetSettlement
 
 
-FinishedKind = Literal["round", "wallet", "pragmatic"]
-"""A live round, a wallet pairing key, a Pragmatic round."""
+FinishedKind = Literal["round", "wallet", "wallet_round"]
+"""A live round, a wallet pairing key, a closed wallet round (Pragmatic, Hub88)."""
 
 
 class Forgetful(Protocol):

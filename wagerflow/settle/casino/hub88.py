@@ -1,6 +1,9 @@
 """Hub88 seamless-wallet settlement: a bet's ``transaction_uuid`` pairs it (a win and a rollback
 name it as ``reference_id``); wins add up; a rollback voids the bet even after a win, and a
 rollback naming a win reverses only that win (rules in ``wagerflow.settle.casino.wallet``).
+A transaction with ``round_closed`` closes its round (after it is applied): the round's bets
+without a win settle LOSE (MONEY.md §4.2), and so does a later bet of that round; a win arriving
+after the close still pays (a new version).
 
 Source (the provider's public documentation, paraphrased; consulted for these rules):
 
@@ -24,6 +27,12 @@ from wagerflow.settle.casino.wallet import WalletPairing
 
 class Hub88Wallet(WalletPairing):
     CANCEL_REASON = "ROLLBACK"
+
+    def apply(self, event: WalletTransaction) -> list[BetSettlement]:
+        out = super().apply(event)
+        if event.round_closed:
+            out += self.close_round(event)
+        return out
 
     def cancel(self, event: WalletTransaction, ident: str | None) -> list[BetSettlement]:
         """A rollback naming a win reverses that win; any other voids the bet it names."""

@@ -1,12 +1,21 @@
 """Pragmatic Play seamless-wallet settlement: a bet's ``reference`` pairs it (a refund names it
 as ``reference_id``); the shared rules are in ``wagerflow.settle.casino.wallet``.
 
-A result names the round, not the bet. It pays the round's first bet (in arrival order) that is
-not refunded, so a round's payouts sum correctly even when it holds several bets (their split
-between the bets is then the provider's sum on the first bet). ``endRound`` closes the round:
-every bet of it still without a result is settled LOSE with payout 0 at the endRound's time, and
-so is a bet of the round arriving later. Bonus, jackpot and promo wins and adjustments are not
-bet settlements and are ignored here.
+A result names the round, not the bet, and Pragmatic sends one result per round. It settles a
+bet exactly or not at all (never split approximately between bets):
+
+- a result whose ``reference`` is a bet's of the round pays that bet;
+- else, when the round holds exactly one bet not refunded, it pays that bet;
+- else, when every bet of the round is refunded, the refund stands (AFTER_CANCEL on the first);
+- else (several bets not refunded: which one won is not said) the result is booked on its own,
+  under its reference (SETTLED, stake 0, payout the result, reason ``UNPAIRED_RESULT``), and it
+  and every open bet of the round are flagged REVIEW: the round's money is exact, its split
+  between the bets is for a person to decide;
+- a result before any bet of its round is held, and paid to the first bet that arrives.
+
+``endRound`` closes the round: every bet of it still without a result is settled LOSE with payout 0
+at the endRound's time, and so is a bet of the round arriving later. Bonus, jackpot and promo
+wins and adjustments are records of their own (``wallet.CREDIT_KINDS``).
 
 Source (the provider's public documentation, paraphrased; consulted for these rules):
 
@@ -23,58 +32,44 @@ from __future__ import annotations
 
 from wagerflow.schemas.events import WalletTransaction
 from wagerflow.schemas.settlement import BetSettlement
-from wagerflow.settle.casino.core import FinishedKind, FinishedMemory, Key
-from wagerflow.settle.casino.wallet import WalletBet, WalletPairing
+from wagerflow.settle.casino.wallet import WalletBet, WalletPairing, WalletRound
 
 
-class _PragmaticRound:
-    __slots__ = ("bets", "results", "orphans", "closed_ms")
+class _PragmaticRound(WalletRound):
+    __slots__ = ("results", "orphans")
 
     def __init__(self) -> None:
-        self.bets: list[str] = []
-        """Pairing keys of the round's bets, in arrival order."""
+        super().__init__()
         self.results: set[str] = set()
         """References of every result seen for the round."""
         self.orphans: list[str] = []
         """Keys (result references) of results that arrived before any bet of the round."""
-        self.closed_ms: int | None = None
 
 
 class PragmaticWallet(WalletPairing):
     CANCEL_REASON = "REFUND"
 
-    def __init__(self, memory: FinishedMemory) -> None:
-        super().__init__(memory)
-        self._rounds: dict[Key, _PragmaticRound] = {}
-
     def apply(self, event: WalletTransaction) -> list[BetSettlement]:
         if event.kind == "WIN":
             return self._result(event)
         if event.kind == "END_ROUND":
-            return self._end_round(event)
+            return self.close_round(event)
         return super().apply(event)
 
-    def rounds_held(self) -> int:
-        return len(self._rounds)
-
-    def forget(self, kind: FinishedKind, key: Key) -> None:
-        if kind == "pragmatic":
-            self._rounds.pop(key, None)
-        else:
-            super().forget(kind, key)
+    def new_round(self) -> WalletRound:
+        return _PragmaticRound()
 
     def _placed(self, event: WalletTransaction, ident: str, bet: WalletBet) -> None:
+        super()._placed(event, ident, bet)
         if event.round_id is None:
             return
-        rnd = self._round(event, event.round_id)
-        rnd.bets.append(ident)
-        bet.closed_ms = rnd.closed_ms
+        rnd = self._pragmatic_round(event, event.round_id)
         if bet.cancel is None and rnd.orphans:
             # results that came before any bet of the round are this bet's: settled on
             # arrival, as of the last of them
             for orphan_id in rnd.orphans:
                 orphan = self._bets.get(self._key(event, orphan_id))
-                if orphan is None:
+                if orphan is None or orphan is bet:
                     continue
                 for win_id in orphan.wins:
                     self._win_owner[self._key(event, win_id)] = self._key(event, ident)
@@ -87,24 +82,26 @@ class PragmaticWallet(WalletPairing):
                 bet.ms = max(ms for _, ms in bet.wins.values())
             rnd.orphans.clear()
 
-    def _round(self, event: WalletTransaction, round_id: str) -> _PragmaticRound:
-        key = self._key(event, round_id)
-        rnd = self._rounds.get(key)
-        if rnd is None:
-            rnd = self._rounds[key] = _PragmaticRound()
+    def _pragmatic_round(self, event: WalletTransaction, round_id: str) -> _PragmaticRound:
+        rnd = self._round(event, round_id)
+        assert isinstance(rnd, _PragmaticRound)  # new_round makes only these
         return rnd
 
     def _result(self, event: WalletTransaction) -> list[BetSettlement]:
         if event.round_id is None:
             return []
-        rnd = self._round(event, event.round_id)
+        rnd = self._pragmatic_round(event, event.round_id)
         if event.transaction_id in rnd.results:
             return []
         rnd.results.add(event.transaction_id)
         bets = [k for k in rnd.bets if self._key(event, k) in self._bets]
         open_bets = [k for k in bets if self._bets[self._key(event, k)].cancel is None]
-        if open_bets:
+        if event.transaction_id in bets:
+            target = event.transaction_id  # the result names its bet by its own reference
+        elif len(open_bets) == 1:
             target = open_bets[0]
+        elif open_bets:
+            return self._unpaired(event, open_bets)
         elif bets:
             target = bets[0]  # every bet refunded: the refund stands (AFTER_CANCEL)
         else:
@@ -112,18 +109,21 @@ class PragmaticWallet(WalletPairing):
             rnd.orphans.append(target)
         return self.win(event, target)
 
-    def _end_round(self, event: WalletTransaction) -> list[BetSettlement]:
-        if event.round_id is None:
-            return []
-        rnd = self._round(event, event.round_id)
-        if rnd.closed_ms is not None:
-            return []
-        rnd.closed_ms = event.event_time_ms
+    def _unpaired(self, event: WalletTransaction, open_bets: list[str]) -> list[BetSettlement]:
+        """A result of a round with several open bets: booked on its own, flagged REVIEW with
+        those bets (see the module docstring)."""
         out = []
-        for ident in rnd.bets:
-            bet = self._bets.get(self._key(event, ident))
-            if bet is not None and bet.closed_ms is None:
-                bet.closed_ms = event.event_time_ms
+        for ident in open_bets:
+            bet = self._bets[self._key(event, ident)]
+            if not bet.review:
+                bet.review = True
                 out += self._emit(event, ident, bet)
-        self._memory.finish(self, "pragmatic", self._key(event, event.round_id))
-        return out
+        held = self._bet(event, event.transaction_id)
+        held.review = True
+        held.wins[event.transaction_id] = (event.amount, event.event_time_ms)
+        held.win_ids.add(event.transaction_id)
+        held.ms = event.event_time_ms
+        self._win_owner[self._key(event, event.transaction_id)] = self._key(
+            event, event.transaction_id
+        )
+        return out + self._emit(event, event.transaction_id, held)

@@ -13,7 +13,8 @@ Pragmatic ``slot``, Evolution ``live``).
   key is a duplicate (Evolution: BET_ALREADY_EXIST) and ignored.
 - WIN (credit) settles it: payout = the sum of its distinct wins (by ``transaction_id``; a
   resent win changes nothing), labelled as in ``core``. Evolution pairs one credit with one debit: a
-  second credit with another id is refused (BET_ALREADY_SETTLED) and ignored. Hub88 and Pragmatic
+  second credit with another id is refused (BET_ALREADY_SETTLED): not paid, and the bet's next
+  version is flagged CREDIT_REFUSED. Hub88 and Pragmatic
   wins add up.
 - ROLLBACK (Hub88), cancel (Evolution), REFUND (Pragmatic) voids the bet: VOID, payout = stake
   (the stake is refunded; a void bet is paid nothing else), reason ``ROLLBACK``/``CANCEL``/
@@ -22,6 +23,12 @@ Pragmatic ``slot``, Evolution ``live``).
   credited (BET_ALREADY_SETTLED): the credit stands and nothing changes. A Hub88 rollback naming a
   win reverses that win: the bet is paid its other wins, or is OPEN again (payout 0, reason
   ``ROLLBACK_WIN``) when none is left.
+
+- The record's ``ledger`` (MONEY.md §4.1): a free bet (``is_free``) is FREE_BET, else CASH; a
+  JACKPOT_WIN, BONUS_WIN, PROMO_WIN or ADJUSTMENT settles no bet and is a record of its own
+  (``credit``): JACKPOT (a win) or BONUS_COST (signed: a debit adjustment is negative).
+- A round that closes (``close_round``: Pragmatic endRound, Hub88 ``round_closed``) settles its
+  bets without a win LOSE, and a later bet of that round on arrival.
 
 Edge cases, each flagged, following the provider's API where its documented behaviour was found
 (sources in each provider's module) and otherwise the safe choice (never pay twice, never lose a
@@ -48,7 +55,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from wagerflow.schemas.events import BetOutcome, Category, WalletTransaction
-from wagerflow.schemas.settlement import BetSettlement, SettlementState
+from wagerflow.schemas.settlement import BetSettlement, Ledger, SettlementState
 from wagerflow.settle.casino.core import (
     Content,
     Emitted,
@@ -79,6 +86,12 @@ class WalletBet:
         "unknown_bet",
         "unknown_reference",
         "after_cancel",
+        "credit_refused",
+        "review",
+        "free",
+        "game_id",
+        "table_id",
+        "placed_ms",
         "emitted",
     )
 
@@ -96,12 +109,18 @@ class WalletBet:
         self.cancel: int | None = None
         """Event time of the rollback / cancel / refund."""
         self.closed_ms: int | None = None
-        """Pragmatic: the endRound of its round."""
+        """The close of its round (Pragmatic endRound, Hub88 ``round_closed``)."""
         self.ms = event.event_time_ms
         """Event time of the last input that changed the wins."""
         self.unknown_bet = False
         self.unknown_reference = False
         self.after_cancel = False
+        self.credit_refused = False
+        self.review = False
+        self.free = event.is_free
+        self.game_id = event.game_id
+        self.table_id = event.table_id
+        self.placed_ms: int | None = None
         self.emitted: Emitted | None = None
 
     def place(self, event: WalletTransaction) -> None:
@@ -111,6 +130,30 @@ class WalletBet:
         self.player_id = event.player_id
         self.round_id = event.round_id
         self.category = event.category
+        self.free = event.is_free
+        self.game_id = event.game_id or self.game_id
+        self.table_id = event.table_id or self.table_id
+        self.placed_ms = event.event_time_ms
+
+
+class WalletRound:
+    """The bets of one round and when it closed."""
+
+    __slots__ = ("bets", "closed_ms")
+
+    def __init__(self) -> None:
+        self.bets: list[str] = []
+        """Pairing keys of the round's bets, in arrival order."""
+        self.closed_ms: int | None = None
+
+
+CREDIT_KINDS: dict[str, Ledger] = {
+    "JACKPOT_WIN": "JACKPOT",
+    "BONUS_WIN": "BONUS_COST",
+    "PROMO_WIN": "BONUS_COST",
+    "ADJUSTMENT": "BONUS_COST",
+}
+"""Wallet calls that settle no bet: each is its own record on its ledger line (MONEY.md §4.1)."""
 
 
 class WalletPairing:
@@ -130,6 +173,7 @@ class WalletPairing:
         self._bets: dict[Key, WalletBet] = {}
         self._win_owner: dict[Key, Key] = {}
         """Win transaction -> the pairing key it named."""
+        self._rounds: dict[Key, WalletRound] = {}
 
     def apply(self, event: WalletTransaction) -> list[BetSettlement]:
         """The new version of the bet a callback of this provider changed, if any."""
@@ -140,7 +184,71 @@ class WalletPairing:
             return self.win(event, event.reference_id)
         if kind in ("ROLLBACK", "REFUND"):
             return self.cancel(event, event.reference_id)
+        if kind in CREDIT_KINDS:
+            return self.credit(event)
         return []
+
+    def credit(self, event: WalletTransaction) -> list[BetSettlement]:
+        """A jackpot, bonus or promo credit, or an adjustment: one record of its own, keyed
+        ``{kind}:{transaction_id}``; a resent one changes nothing."""
+        ident = f"{event.kind.lower()}:{event.transaction_id}"
+        key = self._key(event, ident)
+        if key in self._bets:
+            return []
+        bet = self._bets[key] = WalletBet(event)
+        signed = -event.amount if event.direction == "DEBIT" else event.amount
+        content = Content(
+            round_id=event.round_id or ident,
+            category=event.category,
+            currency=event.currency,
+            player_id=event.player_id,
+            stake=0,
+            state="SETTLED",
+            outcome="WIN" if signed > 0 else "LOSE",
+            payout=signed,
+            settled_at_ms=event.event_time_ms,
+            reason=event.kind,
+            flags=(),
+            ledger=CREDIT_KINDS[event.kind],
+            game_id=event.game_id,
+            table_id=event.table_id,
+            placed_at_ms=event.event_time_ms,
+        )
+        record = next_record(key, content, None)
+        bet.emitted = Emitted(content, record)
+        self._memory.finish(self, "wallet", key)
+        return [record]
+
+    def close_round(self, event: WalletTransaction) -> list[BetSettlement]:
+        """The round of ``event`` closed: its bets without a win settle LOSE at this time, and
+        so does a bet of it arriving later (the first close counts)."""
+        if event.round_id is None:
+            return []
+        rnd = self._round(event, event.round_id)
+        if rnd.closed_ms is not None:
+            return []
+        rnd.closed_ms = event.event_time_ms
+        out = []
+        for ident in rnd.bets:
+            bet = self._bets.get(self._key(event, ident))
+            if bet is not None and bet.closed_ms is None:
+                bet.closed_ms = event.event_time_ms
+                out += self._emit(event, ident, bet)
+        self._memory.finish(self, "wallet_round", self._key(event, event.round_id))
+        return out
+
+    def rounds_held(self) -> int:
+        return len(self._rounds)
+
+    def _round(self, event: WalletTransaction, round_id: str) -> WalletRound:
+        key = self._key(event, round_id)
+        rnd = self._rounds.get(key)
+        if rnd is None:
+            rnd = self._rounds[key] = self.new_round()
+        return rnd
+
+    def new_round(self) -> WalletRound:
+        return WalletRound()
 
     def bet_key(self, event: WalletTransaction) -> str | None:
         """The pairing key a BET opens."""
@@ -150,7 +258,11 @@ class WalletPairing:
         return len(self._bets)
 
     def forget(self, kind: FinishedKind, key: Key) -> None:
-        """Forget a pairing key and its wins (called by the shared memory)."""
+        """Forget a pairing key and its wins, or a closed round (called by the shared
+        memory)."""
+        if kind == "wallet_round":
+            self._rounds.pop(key, None)
+            return
         tenant, provider, _ = key
         bet = self._bets.pop(key, None)
         for win_id in bet.win_ids if bet is not None else ():
@@ -184,7 +296,7 @@ class WalletPairing:
         if bet.cancel is not None:
             bet.after_cancel = True  # the cancel stands
         elif self.ONE_CREDIT_PER_DEBIT and bet.wins:
-            return []  # BET_ALREADY_SETTLED: one credit per debit
+            bet.credit_refused = True  # BET_ALREADY_SETTLED: not paid, flagged for review
         else:
             bet.wins[event.transaction_id] = (event.amount, event.event_time_ms)
             bet.ms = event.event_time_ms
@@ -208,7 +320,13 @@ class WalletPairing:
         return self._emit(event, ident, bet)
 
     def _placed(self, event: WalletTransaction, ident: str, bet: WalletBet) -> None:
-        """A bet was just placed under ``ident`` (before its record): the provider's hook."""
+        """A bet was just placed under ``ident`` (before its record): it joins its round, and
+        settles LOSE on arrival when that round is already closed."""
+        if event.round_id is None:
+            return
+        rnd = self._round(event, event.round_id)
+        rnd.bets.append(ident)
+        bet.closed_ms = rnd.closed_ms
 
     def _key(self, event: WalletTransaction, ident: str) -> Key:
         return (event.tenant_id, event.provider_id, ident)
@@ -240,6 +358,10 @@ def _content(ident: str, bet: WalletBet, cancel_reason: str) -> Content | None:
     if bet.cancel is not None:
         stake = bet.stake if bet.placed else 0
         outcome, payout, at, reason = "VOID", stake, bet.cancel, cancel_reason
+    elif not bet.placed and bet.review:
+        stake, at, reason = 0, bet.ms, "UNPAIRED_RESULT"
+        payout = sum(amount for amount, _ in bet.wins.values())
+        outcome = payout_outcome(0, payout)
     elif not bet.placed:
         if not bet.unknown_bet:
             return None
@@ -275,5 +397,11 @@ def _content(ident: str, bet: WalletBet, cancel_reason: str) -> Content | None:
             "UNKNOWN_BET" if bet.unknown_bet else None,
             "UNKNOWN_REFERENCE" if bet.unknown_reference else None,
             "AFTER_CANCEL" if bet.after_cancel else None,
+            "CREDIT_REFUSED" if bet.credit_refused else None,
+            "REVIEW" if bet.review else None,
         ),
+        ledger="FREE_BET" if bet.free else "CASH",
+        game_id=bet.game_id,
+        table_id=bet.table_id,
+        placed_at_ms=bet.placed_ms,
     )
