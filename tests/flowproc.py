@@ -37,6 +37,7 @@ class Deployment:
             WAGERFLOW_CLICKHOUSE_DSN=f"chdb://{self.home / 'clickhouse'}",
             WAGERFLOW_TENANT=self.tenant,
             WAGERFLOW_TOPIC_PREFIX=self.prefix,
+            WAGERFLOW_ENV="dev",
         )
         return env
 
