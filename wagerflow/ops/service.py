@@ -98,9 +98,7 @@ def run_service(args: argparse.Namespace, settings: Settings) -> int:
         else (DEFAULT_HEALTH_PORT if args.metrics else None)
     )
     if args.processes > 1 and member is None:
-        from wagerflow.commands.run import prepare_kafka
-
-        prepare_kafka(settings)
+        # the processes prepare (process 0 migrates): the embedded engine admits one process
         if recovery is not None:
             recovery_config(recovery)
         log.info(
@@ -138,7 +136,6 @@ def run_service(args: argparse.Namespace, settings: Settings) -> int:
         limits_file=args.limits,
         cluster=member,
         observers=Observers(progressed=health.progressed, brake=brake),
-        prepare=member is None or args.addresses is None,
     )
     log.info(
         f"wagerflow: stopped after {time.monotonic() - started:.1f}s",
