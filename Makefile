@@ -16,12 +16,13 @@ $(VENV)/.installed: pyproject.toml
 
 # The system packages the services need, from Debian when missing: redis-server (the embedded
 # Redis), a Java runtime and Maven (to fetch and run Kafka's jars), and Chromium with its driver
-# (the risk board's browser tests).
+# (the risk board's browser tests), and promtool (package prometheus: the alert rules' tests).
 APT_PACKAGES := $(if $(shell command -v redis-server),,redis-server) \
 	$(if $(shell command -v java),,openjdk-17-jre-headless) \
 	$(if $(shell command -v mvn),,maven) \
 	$(if $(shell command -v chromium),,chromium) \
-	$(if $(shell command -v chromedriver),,chromium-driver)
+	$(if $(shell command -v chromedriver),,chromium-driver) \
+	$(if $(shell command -v promtool),,prometheus)
 
 system-deps:
 	@if [ -n "$(strip $(APT_PACKAGES))" ]; then \

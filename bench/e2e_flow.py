@@ -29,7 +29,8 @@ from bytewax.run import cli_main
 
 from wagerflow.adapters.registry import PROVIDERS
 from wagerflow.commands import analytics
-from wagerflow.commands.run import kafka_flow, normalize_context, risk_context
+from wagerflow.commands.risk_files import RiskFiles, risk_context
+from wagerflow.commands.run import kafka_flow, normalize_context, wall_clock_ms
 from wagerflow.config import Settings, load_settings
 from wagerflow.connectors.discard import DiscardSink
 from wagerflow.connectors.kafka_admin import ensure_topics
@@ -57,7 +58,7 @@ def kafka_only_flow(settings: Settings, *, stop_at_end: bool) -> Dataflow:
         ),
         RiskSinks(exposures=drop, settlements=drop),
         normalize_context(settings),
-        risk_context(None, live=not stop_at_end),
+        risk_context(RiskFiles(), None if stop_at_end else wall_clock_ms),
         topics,
     )
 

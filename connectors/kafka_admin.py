@@ -1,20 +1,33 @@
-"""Kafka reachability and topic management (the only place that talks to the admin API)."""
+"""Kafka reachability and topic management (the only place that talks to the admin API).
+
+librdkafka's own log lines go through the ``wagerflow.kafka`` logger (``KAFKA_LOGGER``), never
+raw to stderr ahead of our one-line error.
+"""
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from wagerflow.errors import ServiceUnavailable
+from wagerflow.topics import TopicSpec
 
 _HINT = "start a local broker with `wagerflow dev up`, or set KAFKA_BOOTSTRAP_SERVERS"
+KAFKA_LOGGER = logging.getLogger("wagerflow.kafka")
+"""Where every client's librdkafka log is routed (its ``logger`` setting)."""
 
 
 def admin(bootstrap: str, timeout_s: float = 5.0) -> AdminClient:
     """An admin client for a broker known to answer; ``ServiceUnavailable`` otherwise."""
-    client = AdminClient(
-        {"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 3000}
-    )
+    config: dict[str, Any] = {
+        "bootstrap.servers": bootstrap,
+        "socket.connection.setup.timeout.ms": 3000,
+        "logger": KAFKA_LOGGER,
+    }
+    client = AdminClient(config)
     try:
         client.list_topics(timeout=timeout_s)
     except KafkaException as exc:
@@ -22,24 +35,18 @@ def admin(bootstrap: str, timeout_s: float = 5.0) -> AdminClient:
     return client
 
 
-def ensure_topics(
-    bootstrap: str, topics: list[str], partitions: int = 1, compacted: frozenset[str] = frozenset()
-) -> None:
-    """Create the topics that do not exist yet (existing ones are left as they are)."""
+def create_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
+    """Create the topics of ``specs`` that do not exist yet (existing ones are left as they
+    are); return the names created."""
     client = admin(bootstrap)
     existing = set(client.list_topics(timeout=10).topics)
     missing = [
-        NewTopic(
-            t,
-            num_partitions=partitions,
-            replication_factor=-1,
-            config={"cleanup.policy": "compact"} if t in compacted else {},
-        )
-        for t in topics
-        if t not in existing
+        NewTopic(s.name, num_partitions=s.partitions, replication_factor=-1, config=s.config)
+        for s in specs
+        if s.name not in existing
     ]
     if not missing:
-        return
+        return []
     for topic, future in client.create_topics(missing).items():
         try:
             future.result(timeout=30)
@@ -47,6 +54,15 @@ def ensure_topics(
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 msg = f"could not create Kafka topic {topic}: {exc}"
                 raise RuntimeError(msg) from exc
+    return [t.topic for t in missing]
+
+
+def ensure_topics(
+    bootstrap: str, topics: list[str], partitions: int = 1, compacted: frozenset[str] = frozenset()
+) -> None:
+    """Create the named topics that do not exist yet, with default settings (tests and tools;
+    the flow creates its topics from ``Topics.table``)."""
+    create_topics(bootstrap, [TopicSpec(t, partitions, compacted=t in compacted) for t in topics])
 
 
 def partition_count(bootstrap: str, topic: str) -> int:

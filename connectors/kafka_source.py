@@ -1,8 +1,14 @@
 """A partitioned Kafka source that hands the flow whole consumed batches.
 
 Offsets live in Bytewax's recovery store (the resume state of each partition is the next offset
-to read); no consumer-group offsets are committed. Each ``next_batch`` returns at most one
-``RawBatch`` built straight from ``consumer.consume()`` with no per-message wrapper objects.
+to read). The same offset is committed to the consumer group ``wagerflow-<step>`` at each
+epoch's snapshot, so external lag exporters (``kafka-consumer-groups.sh --describe``, Burrow,
+Strimzi's) see how far the flow is; the flow never reads the group's offsets back. Each
+``next_batch`` returns at most one ``RawBatch`` built straight from ``consumer.consume()`` with no
+per-message wrapper objects.
+
+``SourceHooks`` lets the caller observe the lag of each partition (high watermark - next offset,
+after every read), be told of every snapshot, and pause a provider's partitions (the DLQ brake).
 
 With ``stop_at_end`` each partition stops at the end offset it sees (replays, tests, backfills);
 otherwise it tails the topic forever.
@@ -10,13 +16,29 @@ otherwise it tails the topic forever.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import cast
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
-from wagerflow.connectors.kafka_admin import partition_count
+from wagerflow.connectors.kafka_admin import KAFKA_LOGGER, partition_count
 from wagerflow.schemas.records import RawBatch
+
+
+def _never(_provider: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHooks:
+    lag: Callable[[str, str, int, int], None] | None = None
+    """``(provider, topic, partition, lag)`` after each read."""
+    snapshot: Callable[[], None] | None = None
+    """Called at each partition's snapshot (the end of an epoch)."""
+    paused: Callable[[str], bool] = _never
+    """True: do not read this provider now."""
 
 
 class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
@@ -29,7 +51,9 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
         start: int,
         batch_size: int,
         stop_at_end: bool,
+        hooks: SourceHooks,
     ) -> None:
+        self._hooks = hooks
         self._consumer = consumer
         self._provider = provider
         self._topic = topic
@@ -43,6 +67,8 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
     def next_batch(self) -> list[RawBatch]:
         if self._at_end:
             raise StopIteration
+        if self._hooks.paused(self._provider):
+            return []
         # a short wait: Bytewax polls every partition in turn, so a long one delays the others
         msgs = self._consumer.consume(self._batch_size, 0.001)
         offsets: list[int] = []
@@ -63,9 +89,12 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
             h = cast("list[tuple[str, bytes | None]] | None", m.headers())
             headers.append(h)
             any_headers = any_headers or h is not None
+        if offsets:
+            self._next = offsets[-1] + 1
+        if self._hooks.lag is not None:
+            self._report_lag()
         if not offsets:
             return []
-        self._next = offsets[-1] + 1
         return [
             RawBatch(
                 self._provider,
@@ -78,7 +107,23 @@ class _KafkaPartition(StatefulSourcePartition[RawBatch, int]):
             )
         ]
 
+    def _report_lag(self) -> None:
+        assert self._hooks.lag is not None
+        tp = TopicPartition(self._topic, self._partition)
+        low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+        if high is None or high < 0:
+            return
+        position = self._next if self._next >= 0 else max(low or 0, 0)
+        self._hooks.lag(self._provider, self._topic, self._partition, max(0, high - position))
+
     def snapshot(self) -> int:
+        if self._next >= 0:  # OFFSET_BEGINNING (-2) until the first message is read
+            self._consumer.commit(
+                offsets=[TopicPartition(self._topic, self._partition, self._next)],
+                asynchronous=True,
+            )
+        if self._hooks.snapshot is not None:
+            self._hooks.snapshot()
         return self._next
 
     def close(self) -> None:
@@ -96,7 +141,9 @@ class KafkaSource(FixedPartitionedSource[RawBatch, int]):
         *,
         batch_size: int = 2000,
         stop_at_end: bool = False,
+        hooks: SourceHooks | None = None,
     ) -> None:
+        self._hooks = hooks or SourceHooks()
         self._bootstrap = bootstrap
         self._topics = topics
         self._batch_size = batch_size
@@ -121,6 +168,7 @@ class KafkaSource(FixedPartitionedSource[RawBatch, int]):
                 "enable.auto.commit": False,
                 "enable.partition.eof": True,
                 "fetch.wait.max.ms": 10,
+                "logger": KAFKA_LOGGER,
             }
         )
         start = OFFSET_BEGINNING if resume_state is None else resume_state
@@ -132,4 +180,5 @@ class KafkaSource(FixedPartitionedSource[RawBatch, int]):
             start,
             self._batch_size,
             self._stop_at_end,
+            self._hooks,
         )

@@ -22,6 +22,7 @@ from typing import Protocol, TypeVar
 import redis
 from redis.client import Pipeline
 
+from wagerflow import metrics
 from wagerflow.connectors.backoff import Backoff
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def run_batch(
             result = _execute(client, scripts, fill)
         except OUTAGE_ERRORS as exc:
             failures += 1
+            metrics.SINK_RETRIES.labels("redis").inc()
             if failures == 1:
                 started = time.monotonic()
                 REDIS_OUTAGE.set()

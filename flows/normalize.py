@@ -59,10 +59,16 @@ class _NormalizeShardLogic(StatefulBatchLogic[ShardInput, NormalizeOutput, bytes
     def on_batch(self, values: list[ShardInput]) -> tuple[list[NormalizeOutput], bool]:
         out = self._shard.apply(values)
         _count_outputs(out)
+        tally = self._shard.take_tally()
+        if tally.duplicates:
+            metrics.DUPLICATES.inc(tally.duplicates)
+        if tally.stale:
+            metrics.STALE.inc(tally.stale)
         return out, StatefulBatchLogic.RETAIN
 
     def snapshot(self) -> bytes:
-        return pickle.dumps(self._shard.state, protocol=pickle.HIGHEST_PROTOCOL)
+        with metrics.SNAPSHOT_SECONDS.labels("shard_rules").time():
+            return pickle.dumps(self._shard.state, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _count_outputs(out: list[NormalizeOutput]) -> None:
@@ -75,23 +81,30 @@ def _count_outputs(out: list[NormalizeOutput]) -> None:
             if provider not in sampled:
                 sampled.add(provider)
                 # latency: one sample per provider per batch (received -> emitted)
-                metrics.PROCESSING_LATENCY.labels(provider).observe(
+                metrics.PROCESSING_LATENCY.labels(provider, metrics.game_type(provider)).observe(
                     max(0.0, now_ms - item.event.received_time_ms) / 1000
                 )
             emitted[(provider, str(type(item.event).__struct_config__.tag))] += 1
         elif isinstance(item, DlqEntry):
-            metrics.DLQ_ENTRIES.labels(item.provider_id, item.reason).inc()
+            _count_dlq(item)
     for (provider, kind), n in emitted.items():
-        metrics.EVENTS_EMITTED.labels(provider, kind).inc(n)
+        metrics.EVENTS_EMITTED.labels(provider, metrics.game_type(provider), kind).inc(n)
+
+
+def _count_dlq(entry: DlqEntry) -> None:
+    provider = entry.provider_id
+    metrics.DLQ_ENTRIES.labels(provider, metrics.game_type(provider), entry.reason).inc()
 
 
 def _decode(ctx: NormalizeContext, batch: RawBatch) -> list[Any]:
     work, dlq, tally = decode_batch(batch, ctx)
-    metrics.MESSAGES_RECEIVED.labels(batch.provider).inc(tally.received)
+    metrics.MESSAGES_RECEIVED.labels(batch.provider, metrics.game_type(batch.provider)).inc(
+        tally.received
+    )
     if tally.heartbeats:
         metrics.HEARTBEATS.labels(batch.provider).inc(tally.heartbeats)
     for entry in dlq:
-        metrics.DLQ_ENTRIES.labels(entry.provider_id, entry.reason).inc()
+        _count_dlq(entry)
     return [*work, *dlq]
 
 

@@ -27,6 +27,7 @@ from bytewax.inputs import Source
 from bytewax.operators import StatefulBatchLogic
 from bytewax.outputs import Sink
 
+from wagerflow import metrics
 from wagerflow.analytics.pseudonym import Pseudonymizer
 from wagerflow.analytics.rows import keyed_rows
 from wagerflow.flows.normalize import NormalizeSinks, normalize_steps
@@ -88,13 +89,47 @@ class RiskContext:
 
 def _observe(shard: RiskShardState, record: BetSettlement) -> None:
     outcome = record.outcome or "OPEN"
-    SETTLEMENTS.labels(record.provider_id, outcome).inc()
+    SETTLEMENTS.labels(record.provider_id, metrics.game_type(record.provider_id), outcome).inc()
     for flag in record.flags:
         SETTLEMENT_FLAGS.labels(record.provider_id, flag).inc()
     if record.state == "SETTLED" and record.previous_state is None:
         placed = shard.placed_at(record.tenant_id, record.bet_id)
         if placed is not None:
             TIME_TO_SETTLE.labels(record.category).observe((record.settled_at_ms - placed) / 1000)
+
+
+_TOP_LIABILITIES = metrics.TopLiabilities()
+_EXPOSURE_KINDS = {
+    LineExposure: "line",
+    EventExposure: "event",
+    PlayerExposure: "player",
+    RoundExposure: "round",
+}
+
+
+def _count(shard: RiskShardState, out: list[RiskOutput], provider: str | None) -> None:
+    """Metrics of one batch's risk outputs; ``provider``: the input's (None: timers fired)."""
+    for record in out:
+        if isinstance(record, BetSettlement):
+            _observe(shard, record)
+        elif isinstance(record, MarketSuspend | MarketResume):
+            who = record.provider_id or provider or "unknown"
+            action = "suspend" if isinstance(record, MarketSuspend) else "resume"
+            metrics.MARKET_COMMANDS.labels(who, metrics.game_type(who), action, record.rule).inc()
+        elif isinstance(record, LimitBreach):
+            metrics.LIMIT_BREACHES.labels(provider or "unknown", record.rule).inc()
+        elif isinstance(record, RoundExposure):
+            who = record.provider_id
+            metrics.EXPOSURE_UPDATES.labels(who, metrics.game_type(who), "round").inc()
+            entity = f"round:{record.round_id}"
+            _TOP_LIABILITIES.update(who, entity, record.currency, record.worst_case)
+        elif isinstance(record, LineExposure | EventExposure | PlayerExposure):
+            who = provider or "unknown"
+            kind = _EXPOSURE_KINDS[type(record)]
+            metrics.EXPOSURE_UPDATES.labels(who, metrics.game_type(who), kind).inc()
+            if isinstance(record, EventExposure):
+                entity = f"event:{record.event_id}"
+                _TOP_LIABILITIES.update(who, entity, record.currency, record.worst_case)
 
 
 RoutedEvent = tuple[str, NormalizedEvent]
@@ -108,20 +143,24 @@ class _RiskLogic(StatefulBatchLogic[RoutedEvent, RiskOutput, bytes]):
 
     def on_batch(self, values: list[RoutedEvent]) -> tuple[list[RiskOutput], bool]:
         out = self._shard.apply_batch(values)
-        for record in out:
-            if isinstance(record, BetSettlement):
-                _observe(self._shard, record)
+        providers = {event.provider_id for _, event in values}
+        # exposures name no provider: a batch of one provider's inputs labels them, else unknown
+        _count(self._shard, out, providers.pop() if len(providers) == 1 else None)
         return out, StatefulBatchLogic.RETAIN
 
     def on_eof(self) -> tuple[list[RiskOutput], bool]:
         """The input has ended (a replay, ``--stop-at-end``): every pending timer fires at its
         deadline, as it would have with more input."""
-        return self._shard.on_time(END_OF_INPUT_MS), StatefulBatchLogic.RETAIN
+        out = self._shard.on_time(END_OF_INPUT_MS)
+        _count(self._shard, out, None)
+        return out, StatefulBatchLogic.RETAIN
 
     def on_notify(self) -> tuple[list[RiskOutput], bool]:
         if self._clock is None:
             return [], StatefulBatchLogic.RETAIN
-        return self._shard.on_time(self._clock()), StatefulBatchLogic.RETAIN
+        out = self._shard.on_time(self._clock())
+        _count(self._shard, out, None)
+        return out, StatefulBatchLogic.RETAIN
 
     def notify_at(self) -> datetime | None:
         deadline = self._shard.next_deadline()
@@ -130,7 +169,8 @@ class _RiskLogic(StatefulBatchLogic[RoutedEvent, RiskOutput, bytes]):
         return datetime.fromtimestamp(deadline / 1000, tz=UTC)
 
     def snapshot(self) -> bytes:
-        return pickle.dumps(self._shard, protocol=pickle.HIGHEST_PROTOCOL)
+        with metrics.SNAPSHOT_SECONDS.labels("risk_rules").time():
+            return pickle.dumps(self._shard, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _keyed(shards: int, kv: tuple[str, AcceptedEvent]) -> list[tuple[str, RoutedEvent | DlqEntry]]:

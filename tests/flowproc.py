@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ class Deployment:
     redis_url: str
     prefix: str
     tenant: str = "t1"
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -37,7 +38,9 @@ class Deployment:
             WAGERFLOW_CLICKHOUSE_DSN=f"chdb://{self.home / 'clickhouse'}",
             WAGERFLOW_TENANT=self.tenant,
             WAGERFLOW_TOPIC_PREFIX=self.prefix,
+            WAGERFLOW_ENV="dev",
         )
+        env.update(self.extra_env)
         return env
 
     def cli(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:

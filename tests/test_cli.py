@@ -27,8 +27,8 @@ def wagerflow(*args: str, home: Path, **env: str) -> subprocess.CompletedProcess
     )
 
 
-def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 2
+def _one_error_line(done: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
     lines = [ln for ln in done.stderr.splitlines() if ln.startswith("wagerflow: error:")]
     assert len(lines) == 1, done.stderr
@@ -37,7 +37,9 @@ def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
 
 def test_unreachable_kafka_is_one_line_naming_service_address_and_fix(tmp_path: Path) -> None:
     address = f"127.0.0.1:{free_port()}"
-    line = _one_error_line(wagerflow("run", "--kafka", address, home=tmp_path))
+    line = _one_error_line(
+        wagerflow("run", "--kafka", address, home=tmp_path, WAGERFLOW_ENV="dev"), 3
+    )
     assert f"Kafka is not reachable at {address}" in line
     assert "wagerflow dev up" in line
 
@@ -54,14 +56,15 @@ def test_unreachable_redis_is_one_line(tmp_path: Path, dev_services: DevServices
         "--topic-prefix",
         "cli.",
         home=tmp_path,
+        WAGERFLOW_ENV="dev",
     )
-    line = _one_error_line(done)
+    line = _one_error_line(done, 3)
     assert f"Redis is not reachable at {url}" in line
 
 
 def test_unreachable_clickhouse_server_is_one_line(tmp_path: Path) -> None:
     dsn = f"http://127.0.0.1:{free_port()}"
-    line = _one_error_line(wagerflow("migrate", "--clickhouse-dsn", dsn, home=tmp_path))
+    line = _one_error_line(wagerflow("migrate", "--clickhouse-dsn", dsn, home=tmp_path), 3)
     assert f"ClickHouse is not reachable at {dsn}" in line
 
 

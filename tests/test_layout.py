@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "wagerflow.devenv",
             "wagerflow.commands",
             "wagerflow.board",
+            "wagerflow.ops",
             "wagerflow.cli",
         ),
     ),

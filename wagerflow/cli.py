@@ -1,16 +1,29 @@
-"""The ``wagerflow`` command line."""
+"""The ``wagerflow`` command line.
+
+Exit status: 0 done; 1 discrepancies found (``reconcile``); 2 usage or configuration error (a
+bad flag, a malformed setting); 3 a service (Kafka, Redis, ClickHouse) cannot be reached;
+130 interrupted. Errors are one line on stderr, with credentials removed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from wagerflow.adapters.registry import PROVIDERS
 from wagerflow.config import Settings, load_settings
-from wagerflow.errors import WagerflowError
+from wagerflow.errors import ServiceUnavailable, WagerflowError
+
+EXIT_DISCREPANCIES = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+EXIT_INTERRUPTED = 130
+_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]*@")
 
 _FLAG_ENV = {
     "home": "WAGERFLOW_HOME",
@@ -98,10 +111,46 @@ def _parser() -> argparse.ArgumentParser:
         help="max messages per consumed batch (default 2000)",
     )
     run.add_argument(
-        "--metrics", action="store_true", help="serve Prometheus metrics on :3030/metrics"
+        "--health-port",
+        type=int,
+        metavar="PORT",
+        help="serve /healthz, /readyz and /metrics on PORT (process i of --processes: PORT+i)",
+    )
+    run.add_argument("--metrics", action="store_true", help="the same as --health-port 3030")
+    run.add_argument(
+        "--ready-epochs",
+        type=int,
+        default=3,
+        help="/readyz fails when no epoch closed within this many epochs (default 3)",
     )
     _risk_files(run)
+    cluster = run.add_argument_group("cluster (one Bytewax cluster of several processes)")
+    cluster.add_argument(
+        "--processes", type=int, default=1, help="start N processes on this machine (default 1)"
+    )
+    cluster.add_argument("--process-id", type=int, help="this process's index in --addresses")
+    cluster.add_argument(
+        "--addresses", metavar="H:P;H:P", help="every process's address, in process-id order"
+    )
+    brake = run.add_argument_group("DLQ brake (pause a provider whose messages go to the DLQ)")
+    brake.add_argument(
+        "--brake-share",
+        type=float,
+        default=0.5,
+        help="pause when more than this share went to the DLQ (default 0.5; 1 disables)",
+    )
+    brake.add_argument(
+        "--brake-window", type=float, default=60.0, help="over this many seconds (default 60)"
+    )
+    brake.add_argument(
+        "--brake-min", type=int, default=100, help="and at least this many were read (100)"
+    )
     _common(run)
+
+    brake_cmd = sub.add_parser("brake", help="resume a provider paused by the DLQ brake")
+    brake_cmd.add_argument("action", choices=["resume"])
+    brake_cmd.add_argument("provider", choices=PROVIDERS)
+    _common(brake_cmd)
 
     dev = sub.add_parser("dev", help="local Kafka and Redis for development and tests")
     dev.add_argument("action", choices=["up", "down", "status"])
@@ -193,13 +242,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _flag_env(args: argparse.Namespace) -> dict[str, str]:
+    """The environment with the configuration flags applied."""
     env = dict(os.environ)
     for flag, var in _FLAG_ENV.items():
         value = getattr(args, flag, None)
         if value is not None:
             env[var] = str(value)
-    return load_settings(env)
+    return env
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(_flag_env(args))
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -228,29 +282,10 @@ def _cmd_board(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from wagerflow.commands.risk_files import RiskFiles
-    from wagerflow.commands.run import run_kafka
+    from wagerflow.ops.service import run_service
 
-    if args.metrics:
-        os.environ["BYTEWAX_DATAFLOW_API_ENABLED"] = "1"
-    recovery = (
-        None if args.no_recovery else (args.recovery_dir or settings.recovery_dir / "wagerflow")
-    )
-    print(
-        f"wagerflow: normalize and risk on {settings.kafka_bootstrap} "
-        f"(recovery: {recovery or 'off'}, tenant {settings.tenant})",
-        file=sys.stderr,
-    )
-    run_kafka(
-        settings,
-        stop_at_end=args.stop_at_end,
-        recovery_dir=recovery,
-        epoch_s=args.epoch_seconds,
-        workers=args.workers,
-        batch_size=args.batch_size,
-        risk_files=RiskFiles(args.limits, args.thresholds, args.players),
-    )
-    return 0
+    os.environ.update(_flag_env(args))  # local cluster processes inherit the flags
+    return run_service(args, settings)
 
 
 def _cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
@@ -265,6 +300,14 @@ def _cmd_dev(args: argparse.Namespace, settings: Settings) -> int:
         print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
     else:
         print("\n".join(services.status(settings.home)))
+    return 0
+
+
+def _cmd_brake(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.ops.service import request_resume
+
+    request_resume(settings, args.provider)
+    print(f"asked every wagerflow process of tenant {settings.tenant} to resume {args.provider}")
     return 0
 
 
@@ -369,7 +412,7 @@ def _cmd_reconcile(args: argparse.Namespace, settings: Settings) -> int:
     print(rec.render(result, title))
     print(f"\nour books (MONEY.md §4.1):\n{rec.render_books(books)}")
     print(f"\nwritten: {output}")
-    return 0 if result.ok else 1
+    return 0 if result.ok else EXIT_DISCREPANCIES
 
 
 def _cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
@@ -393,6 +436,7 @@ _COMMANDS = {
     "board": _cmd_board,
     "run": _cmd_run,
     "dev": _cmd_dev,
+    "brake": _cmd_brake,
     "migrate": _cmd_migrate,
     "produce": _cmd_produce,
     "normalize": _cmd_normalize,
@@ -404,15 +448,28 @@ _COMMANDS = {
 }
 
 
+def redact(text: str) -> str:
+    """``text`` without the ``user:password@`` of any URL in it."""
+    return _CREDENTIALS.sub("***@", text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from wagerflow.ops import logs
+
     args = _parser().parse_args(argv)
+    logs.setup(os.environ.get("WAGERFLOW_LOG_LEVEL", "INFO"))
+    # librdkafka's lines arrive as records of wagerflow.kafka; only its warnings are worth one
+    logging.getLogger("wagerflow.kafka").setLevel(logging.WARNING)
     try:
         return _COMMANDS[args.command](args, _settings(args))
+    except ServiceUnavailable as exc:
+        print(f"wagerflow: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_UNREACHABLE
     except WagerflowError as exc:
-        print(f"wagerflow: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"wagerflow: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -13,11 +13,15 @@
 | signing_secrets    | ``WAGERFLOW_SIGNING_SECRETS`` | none: ``provider=secret[,provider=secret]`` |
 | dedup_horizon_hours| ``WAGERFLOW_DEDUP_HORIZON_HOURS`` | ``72`` (the UOF recovery window)     |
 | pseudonym_key      | ``WAGERFLOW_PSEUDONYM_KEY``   | ``DEV_PSEUDONYM_KEY`` (development only) |
+| environment        | ``WAGERFLOW_ENV``             | ``dev`` after ``dev up``, else production |
+| topic_partitions   | ``WAGERFLOW_TOPIC_PARTITIONS``| ``1`` (partitions of the topics it makes)|
 
 ``pseudonym_key`` keys the pseudonyms that replace player ids in analytics
 (``wagerflow.analytics.pseudonym``). The default is public, so pseudonyms made with it can be
 reversed by anyone who guesses player ids: set a secret key (32+ random bytes) in production,
-and keep it: another key gives every player another pseudonym.
+and keep it: another key gives every player another pseudonym. ``wagerflow run`` refuses it, and
+missing signing secrets for the wallet providers, unless ``WAGERFLOW_ENV=dev``
+(``production_problem``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ DEV_ENV_FILE = "dev/services.env"
 DEV_PSEUDONYM_KEY = "wagerflow-development-pseudonym-key"
 """The default ``WAGERFLOW_PSEUDONYM_KEY``: fine for development and tests, never for production
 (it is public)."""
+SIGNED_PROVIDERS = ("hub88", "evolution", "pragmatic")
+"""Wallet callbacks move money: in production each must have its signing secret."""
+ENVIRONMENTS = ("production", "dev")
 _TENANT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -52,6 +59,8 @@ class Settings:
     signing_secrets: dict[str, bytes]
     dedup_horizon_hours: float
     pseudonym_key: bytes = field(default=DEV_PSEUDONYM_KEY.encode(), repr=False)
+    environment: str = "dev"
+    topic_partitions: int = 1
 
     @property
     def topics(self) -> Topics:
@@ -91,6 +100,33 @@ def _validated(s: Settings) -> Settings:
         msg = f"WAGERFLOW_BETFAIR_CURRENCY must be an ISO-4217 code; got {s.betfair_currency!r}"
         raise ConfigError(msg)
     return s
+
+
+def production_problem(s: Settings) -> str | None:
+    """Why ``s`` must not run in production (one line naming the variable), or None. Only in
+    ``WAGERFLOW_ENV=dev`` are the public pseudonym key and unsigned wallet feeds allowed."""
+    if s.environment == "dev":
+        return None
+    if s.pseudonym_key == DEV_PSEUDONYM_KEY.encode():
+        return (
+            "WAGERFLOW_PSEUDONYM_KEY is the public development key: set a secret one "
+            "(32+ random characters) or WAGERFLOW_ENV=dev"
+        )
+    missing = [p for p in SIGNED_PROVIDERS if p not in s.signing_secrets]
+    if missing:
+        return (
+            f"WAGERFLOW_SIGNING_SECRETS has no secret for {', '.join(missing)}: set "
+            "provider=secret for each, or WAGERFLOW_ENV=dev"
+        )
+    return None
+
+
+def _environment(env: Mapping[str, str], dev: dict[str, str]) -> str:
+    value = env.get("WAGERFLOW_ENV", "dev" if dev else "production")
+    if value not in ENVIRONMENTS:
+        msg = f"WAGERFLOW_ENV must be one of {', '.join(ENVIRONMENTS)}; got {value!r}"
+        raise ConfigError(msg)
+    return value
 
 
 def _secrets(text: str) -> dict[str, bytes]:
@@ -145,5 +181,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             signing_secrets=_secrets(env.get("WAGERFLOW_SIGNING_SECRETS", "")),
             dedup_horizon_hours=_positive(env, "WAGERFLOW_DEDUP_HORIZON_HOURS", 72.0),
             pseudonym_key=_pseudonym_key(env),
+            environment=_environment(env, dev),
+            topic_partitions=int(_positive(env, "WAGERFLOW_TOPIC_PARTITIONS", 1)),
         )
     )
