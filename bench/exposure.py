@@ -44,9 +44,10 @@ from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import decode_batch
 from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.pipeline.outputs import event_record
-from wagerflow.risk.engine import RiskShardState, risk_keys
+from wagerflow.risk.engine import RiskShardState
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
+from wagerflow.risk.routing import risk_keys
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.schemas.records import RawBatch
 from wagerflow.topics import Topics

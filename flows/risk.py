@@ -35,9 +35,11 @@ from wagerflow.metrics import SETTLEMENT_FLAGS, SETTLEMENTS, TIME_TO_SETTLE
 from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.normalize_state import AcceptedEvent
 from wagerflow.pipeline.outputs import dlq_record
-from wagerflow.risk.engine import RiskOutput, RiskShardState, invalid_limits_update, risk_keys
+from wagerflow.risk.engine import RiskShardState
+from wagerflow.risk.entity import RiskOutput
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
+from wagerflow.risk.routing import invalid_limits_update, risk_keys
 from wagerflow.risk.suspend import SuspendConfig, Thresholds
 from wagerflow.schemas.dlq import DlqEntry
 from wagerflow.schemas.events import NormalizedEvent, ProviderHealth

@@ -1,5 +1,8 @@
 """The normalized contract: what every downstream consumer codes against.
 
+(Over 400 lines: the whole normalized contract in one module, so a consumer reads every event type
+and the union of each topic in one place.)
+
 One tagged union per stream (topic); the ``type`` field is the tag. Rules:
 
 - ``SCHEMA_VERSION`` is carried by every event. Adding an optional field keeps the version;

@@ -16,14 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wagerflow.risk.directory import PlayersFileError, load_players_file
-from wagerflow.risk.engine import (
-    RETENTION_MS,
-    SWEEP_EVERY_MS,
-    RiskShardState,
-    invalid_limits_update,
-    risk_keys,
-)
+from wagerflow.risk.engine import RETENTION_MS, SWEEP_EVERY_MS, RiskShardState
 from wagerflow.risk.limits import PROFILES, LimitBook, choose_profile
+from wagerflow.risk.routing import invalid_limits_update, risk_keys
 from wagerflow.risk.suspend import SuspendConfig, Thresholds, ThresholdsError, load_thresholds_file
 from wagerflow.schemas.events import (
     BetPlaced,

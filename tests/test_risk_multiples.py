@@ -10,8 +10,10 @@ from typing import Any
 import msgspec
 
 from tests.test_risk_sports import bet, cancelled, leg, line_settled, outcome, rolled_back
-from wagerflow.risk.engine import RiskOutput, RiskShardState, risk_keys
+from wagerflow.risk.engine import RiskShardState
+from wagerflow.risk.entity import RiskOutput
 from wagerflow.risk.limits import LimitBook
+from wagerflow.risk.routing import risk_keys
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.schemas.events import BetPlaced, NormalizedEvent
 from wagerflow.schemas.risk import EventExposure, LineExposure

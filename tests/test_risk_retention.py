@@ -8,8 +8,9 @@ import pickle
 import msgspec
 
 from tests.test_risk_sports import bet, decided, env, leg, line_settled, outcome
-from wagerflow.risk.engine import RETENTION_MS, RiskShardState, risk_keys
+from wagerflow.risk.engine import RETENTION_MS, RiskShardState
 from wagerflow.risk.limits import LimitBook
+from wagerflow.risk.routing import risk_keys
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.schemas.events import LimitsUpdated, NormalizedEvent
 from wagerflow.schemas.risk import RISK_ENCODER, LineExposure

@@ -1,5 +1,8 @@
 """The ``wagerflow`` command line.
 
+(Over 400 lines: the argument parser of every command; each command's work is in
+``wagerflow.commands``.)
+
 Exit status: 0 done; 1 discrepancies found (``reconcile``); 2 usage or configuration error (a
 bad flag, a malformed setting); 3 a service (Kafka, Redis, ClickHouse) cannot be reached;
 130 interrupted. Errors are one line on stderr, with credentials removed.

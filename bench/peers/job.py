@@ -32,9 +32,11 @@ from wagerflow.pipeline.context import NormalizeContext
 from wagerflow.pipeline.decode import ShardInput, decode_batch
 from wagerflow.pipeline.normalize_state import AcceptedEvent, NormalizeShardState
 from wagerflow.pipeline.outputs import dlq_record, event_record
-from wagerflow.risk.engine import RiskOutput, RiskShardState, invalid_limits_update, risk_keys
+from wagerflow.risk.engine import RiskShardState
+from wagerflow.risk.entity import RiskOutput
 from wagerflow.risk.limits import LimitBook
 from wagerflow.risk.outputs import topic_record
+from wagerflow.risk.routing import invalid_limits_update, risk_keys
 from wagerflow.risk.suspend import SuspendConfig
 from wagerflow.schemas.dlq import DlqEntry
 from wagerflow.schemas.records import OutRecord, RawBatch

@@ -1,5 +1,7 @@
 """Betfair Exchange Stream (``mcm``) -> normalized market status, odds and results.
 
+(Over 400 lines: the decode step and the market book it applies changes to are one stream format.)
+
 Two pure steps:
 
 - ``decode(raw)`` turns one line of bytes into a ``MarketChangeMessage`` or a ``Rejection``.

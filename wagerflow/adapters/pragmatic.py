@@ -1,5 +1,7 @@
 """Pragmatic Play Seamless Wallet callbacks -> normalized ``WalletTransaction`` events.
 
+(Over 400 lines: every Pragmatic callback type, its form parsing and its hash.)
+
 ``decode(raw, meta)`` takes one framed callback (``<path> <form body>``, see ``schemas.wallet``)
 and returns its ``PendingEvent`` events or a ``Rejection``; it is pure and never raises on bad
 input.

@@ -1,5 +1,7 @@
 """Sportradar Unified Odds Feed (UOF) -> the normalized contract (``schemas.events``).
 
+(Over 400 lines: one mapping per UOF message type to the contract.)
+
 ``decode(raw, meta)`` is the UOF adapter (``wagerflow.adapters.base.Adapter``): it decodes the
 XML with ``wagerflow.adapters.uof.decode`` (whose rejections pass through unchanged) and maps the
 typed message to ``PendingEvent``s. It is pure: times come from the message and ``meta``.

@@ -1,5 +1,7 @@
 """Reconcile a provider's round report with our settlements.
 
+(Over 400 lines: the report format, the matching and the rendering of one reconciliation.)
+
 The report is a CSV of finished rounds, one row per round (or several, which are added up):
 round or session id, player, game, currency, bet, win, start, end; Pragmatic's finished-rounds
 data feed is the model (``playSessionID``, ``extPlayerID``, ``gameID``, ``currency``, ``bet``,

@@ -1,5 +1,8 @@
 """What the analytics sink writes: ``(table, row)`` pairs for ClickHouse, and the tables.
 
+(Over 400 lines: one declaration per analytics table, kept together so a table's columns and the
+records that fill them read side by side; the throughput issue reshapes them column-wise.)
+
 ``analytics_rows(record, pseudo)`` maps one record of the pipeline (a normalized event, a risk
 record, a bet settlement or round summary, a DLQ entry) to the rows it adds, each row a tuple in
 the column order of ``TABLES[table].columns``; ``keyed_rows`` gives the same as Bytewax items

@@ -1,24 +1,13 @@
-"""One risk shard: the exposure books, the limits and the suspend rules, applied in order.
+"""One risk shard: the entities it holds, the limits, thresholds and player directory it owns,
+and the indexes that route a bet decision or a line result to every entity holding the bet.
 
-For each normalized event, in this order:
-
-1. the sports book and the round book update the exposures it changes;
-2. a sports bet is checked against its limits with the exposures it produced;
-3. the suspend rules see the event and the new exposures, and may emit commands.
-
-Events every shard must see (limit, threshold and player directory updates; bet decisions and
-per-bet settlements, which name only the bet; line results, which a multiple with a leg on that
-line needs wherever it is held) are broadcast by the flow; each shard applies them to its own
-copy of the limits and thresholds, or to the entities it holds that they concern. An event that
-names a sport or competition (``EventChanged``, ``MarketStatusChanged``) teaches its shard's
-limits the event's sport and competition scopes. A live bet is checked against its limits (max
-stake and payout) at its round's entity, and a copy of a live provider's round traffic goes to
-the provider's entity, which holds its tables while it is in error or silent.
-A multiple goes to the entity of every event it touches (MONEY.md §1.5): each shows the legs on
-its own event, and only its *home* entity (its first leg's event) settles it and checks its
-limits. Provider health goes to one shard per provider (its commands are provider-wide).
-``now_ms`` is the event's received time (or, on a timer, the wall clock or the end of the
-input): no rule reads a clock.
+Each event the flow routes here (``wagerflow.risk.routing``) goes to the entities of this shard
+it concerns (``wagerflow.risk.entity``). Shard-wide updates change this shard's own copy of the
+limits and thresholds. An event that names a sport or competition (``EventChanged``,
+``MarketStatusChanged``) teaches its shard's limits the event's sport and competition scopes. A
+copy of a live provider's round traffic goes to the provider's entity, which holds its tables
+while it is in error or silent. Line results are remembered, so a multiple placed later starts
+from its legs' line states.
 """
 
 from __future__ import annotations
@@ -29,130 +18,34 @@ from collections.abc import Sequence
 from typing import Any
 
 from wagerflow.bet_rules import sport_legs
-from wagerflow.risk.limits import LimitBook, LimitsError, LimitUpdate, validate_update
-from wagerflow.risk.rounds import RoundBook
-from wagerflow.risk.sports import SportsBook
+from wagerflow.risk.entity import EntityRisk, RiskOutput
+from wagerflow.risk.limits import LimitBook
+from wagerflow.risk.routing import (
+    LINE_RESULTS,
+    LIVE_TRAFFIC,
+    PROVIDER_ENTITY,
+    SHARD_WIDE,
+    LineResult,
+    line_of,
+    risk_entities,
+)
 from wagerflow.risk.suspend import (
     SuspendConfig,
-    SuspendRules,
-    TableRules,
     Thresholds,
-    ThresholdsError,
 )
-from wagerflow.risk.suspend.thresholds import ThresholdUpdate, validate_thresholds
-from wagerflow.schemas.dlq import DlqEntry, Reason
 from wagerflow.schemas.events import (
-    EVENT_ENCODER,
     BetDecided,
     BetPlaced,
     BetSettled,
-    CancelRolledBack,
     EventChanged,
-    EventResult,
     LimitsUpdated,
-    LineCancelled,
-    LineSettled,
-    MarketSettled,
     MarketStatusChanged,
     NormalizedEvent,
     PlayerUpdated,
     ProviderHealth,
-    RoundChanged,
-    RoundResult,
-    RoundSettled,
-    RunnerRemoved,
-    SettlementRolledBack,
     ThresholdsUpdated,
-    WalletTransaction,
 )
-from wagerflow.schemas.risk import EventExposure, LineExposure, RiskRecord
-from wagerflow.schemas.settlement import BetSettlement, RoundSummary, Settlement
-from wagerflow.settle.casino.settlement import CasinoSettlement
-from wagerflow.settle.publish import RoundTotals, settlement_messages
-from wagerflow.settle.sports.settlement import SportsSettlement
 from wagerflow.shard_key import shard_of
-
-LINE_RESULTS = (
-    RunnerRemoved,
-    LineSettled,
-    EventResult,
-    MarketSettled,
-    SettlementRolledBack,
-    LineCancelled,
-    CancelRolledBack,
-)
-SHARD_WIDE = (LimitsUpdated, PlayerUpdated, ThresholdsUpdated)
-"""Applied to the shard's own limits and thresholds, not to an entity."""
-BROADCAST = (*SHARD_WIDE, BetDecided, BetSettled, *LINE_RESULTS)
-"""Sent to every shard: limits, thresholds and players concern all markets; a bet decision or
-a per-bet settlement names only the bet, and the shards holding it are the ones that act; a line
-result concerns its event's entity and every entity holding a multiple with a leg on that
-line."""
-LineResult = (
-    RunnerRemoved
-    | LineSettled
-    | EventResult
-    | MarketSettled
-    | SettlementRolledBack
-    | LineCancelled
-    | CancelRolledBack
-)
-
-
-def risk_entity(event: NormalizedEvent) -> str | None:
-    """What a risk shard is keyed by: the sport event (all its lines and bets), the live round,
-    a Betfair market, or the provider (its health); None for events the risk layer does not
-    use."""
-    if isinstance(event, ProviderHealth):
-        return f"provider:{event.provider_id}"
-    if isinstance(event, WalletTransaction) and event.round_id is None:
-        return f"wallet:{event.provider_id}:{event.reference_id or event.transaction_id}"
-    if isinstance(event, BetPlaced):
-        if event.round_id is not None:
-            return f"round:{event.round_id}"
-        leg = event.selections[0] if event.selections else None
-        if leg is None or leg.event_id is None:
-            return None
-        return f"event:{leg.event_id}"
-    round_id = getattr(event, "round_id", None)
-    if isinstance(round_id, str):
-        return f"round:{round_id}"
-    event_id = getattr(event, "event_id", None)
-    if isinstance(event_id, str):
-        return f"event:{event_id}"
-    market_id = getattr(event, "market_id", None)
-    if isinstance(market_id, str):
-        return f"event:{market_id}"
-    bet_id = getattr(event, "bet_id", None)
-    if isinstance(bet_id, str):
-        return f"bet:{bet_id}"
-    return None
-
-
-LIVE_TRAFFIC = (BetPlaced, RoundChanged, RoundResult, RoundSettled)
-"""A live provider's round traffic: its bets (with a round), round lifecycle and results."""
-PROVIDER_ENTITY = "provider:"
-
-
-def risk_entities(event: NormalizedEvent) -> list[str]:
-    """Every entity an event goes to, its home (``risk_entity``) first: a sports multiple goes
-    to the entity of each event it has a leg on; a live provider's round traffic also to the
-    provider's entity (its tables' health)."""
-    home = risk_entity(event)
-    if home is None:
-        return []
-    if isinstance(event, BetPlaced) and event.round_id is None:
-        events = {f"event:{s.event_id}": None for s in event.selections if s.event_id is not None}
-        return [home, *(e for e in events if e != home)]
-    if isinstance(event, LIVE_TRAFFIC) and home.startswith("round:"):
-        return [home, f"{PROVIDER_ENTITY}{event.provider_id}"]
-    return [home]
-
-
-def _line_of(event: LineResult) -> tuple[str, str | None, str]:
-    if isinstance(event, EventResult | MarketSettled | RunnerRemoved):
-        return event.tenant_id, event.event_id, event.market_id
-    return event.tenant_id, event.event_id, event.line_id
 
 
 def _arrival(event: NormalizedEvent) -> tuple[int, str, int, int]:
@@ -169,137 +62,9 @@ def _teaches(event: NormalizedEvent) -> bool:
     )
 
 
-def invalid_limits_update(event: NormalizedEvent) -> DlqEntry | None:
-    """A limit or threshold update the shard would refuse, as a DLQ entry (checked once, before
-    it is broadcast to every shard); None for anything else."""
-    try:
-        if isinstance(event, LimitsUpdated):
-            validate_update(LimitUpdate.from_event(event))
-        elif isinstance(event, ThresholdsUpdated):
-            validate_thresholds(ThresholdUpdate.from_event(event))
-    except (LimitsError, ThresholdsError) as exc:
-        tag = event.__struct_config__.tag
-        return DlqEntry(
-            reason=Reason.INVALID_VALUE,
-            detail=f"{tag} refused: {exc}",
-            provider_id=event.provider_id,
-            tenant_id=event.tenant_id,
-            source=event.source,
-            raw=EVENT_ENCODER.encode(event),
-        )
-    return None
-
-
-def risk_keys(event: NormalizedEvent, shards: int) -> list[str]:
-    """The shard keys an event goes to: every shard for broadcast events, else its entity's."""
-    if isinstance(event, BROADCAST):
-        return [str(n) for n in range(shards)]
-    keys = {shard_of(entity, shards): None for entity in risk_entities(event)}
-    return list(keys)
-
-
 RETENTION_MS = 72 * 3600 * 1000
 """A risk entity (sport event, round) silent this long, in its provider's time, is forgotten."""
 SWEEP_EVERY_MS = 3600 * 1000
-
-
-RiskOutput = RiskRecord | BetSettlement | RoundSummary | Settlement
-"""What a risk entity emits: exposures, commands and breaches; bet settlements, round summaries
-and the ``round.settle`` messages."""
-
-
-class EntityRisk:
-    """The books and rules of one risk entity (``risk_entity``): a sport event with its lines
-    and bets, a live round, an exchange market, or a provider's health. A settlement releases
-    exposure in the exposure books and pays in the settlement books, from the same input."""
-
-    def __init__(self, suspend: SuspendConfig, key: str = "") -> None:
-        self.key = key
-        self.sports = SportsBook(key.removeprefix("event:") if key.startswith("event:") else None)
-        self.rounds = RoundBook()
-        self.suspend = SuspendRules(suspend)
-        self.tables = TableRules(suspend)
-        self.sports_settlement = SportsSettlement()
-        self.casino_settlement = CasinoSettlement()
-        self.round_totals = RoundTotals()
-        self.bets: dict[tuple[str, str], int] = {}  # (tenant, bet_id) at home -> event time
-        self.foreign_bets: dict[tuple[str, str], None] = {}  # multiples at home elsewhere
-        self.provider = ""
-        self.last_seen_ms = 0
-
-    def holds_open_bets(self) -> bool:
-        """Whether a bet still counts here: such an entity is never forgotten (MONEY.md §5)."""
-        return self.sports.has_open_bets() or len(self.rounds) > 0
-
-    def apply(
-        self,
-        event: NormalizedEvent,
-        now_ms: int,
-        limits: LimitBook,
-        home: bool = True,
-        thresholds: Thresholds | None = None,
-    ) -> list[RiskOutput]:
-        """Apply one event. ``home`` False: the event concerns this entity only through a
-        multiple it holds (a leg's line result on another event, the multiple's placement or
-        decision when its home is elsewhere): the exposure book sees it, and the settlement sees
-        line results (it settles the multiples at home here); limits and the suspend rules see
-        only the exposures it changes. At a provider's entity, ``home`` False is a copy of the
-        provider's live traffic (its tables' health)."""
-        if not home and self.key.startswith(PROVIDER_ENTITY):
-            self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
-            return list(self.tables.live_traffic(event, now_ms))
-        if not home:
-            if isinstance(event, BetPlaced):
-                self.foreign_bets[event.tenant_id, event.bet_id] = None
-            foreign: list[RiskOutput] = []
-            if isinstance(event, LINE_RESULTS):
-                settled = self.sports_settlement.apply(event)
-                foreign.extend(settled)
-                foreign.extend(self.round_totals.apply(settled))
-                foreign.extend(settlement_messages(settled))
-            exposures = self.sports.apply(event)
-            foreign.extend(exposures)
-            for record in exposures:
-                if isinstance(record, LineExposure | EventExposure):
-                    foreign.extend(self.suspend.apply(record, now_ms, thresholds))
-            return foreign
-        self.provider, self.last_seen_ms = event.provider_id, event.received_time_ms
-        if isinstance(event, BetPlaced):
-            self.bets.setdefault((event.tenant_id, event.bet_id), event.event_time_ms)
-        out: list[RiskOutput] = []
-        settled = self.sports_settlement.apply(event) + self.casino_settlement.apply(event)
-        if settled:
-            out.extend(settled)
-            out.extend(self.round_totals.apply(settled))
-            out.extend(settlement_messages(settled))
-        exposures = self.sports.apply(event)
-        out.extend(exposures)
-        rounds = self.rounds.apply(event)
-        out.extend(rounds)
-        if isinstance(event, BetPlaced) and event.round_id is not None and rounds:
-            table = event.table_id or self.tables.round_table(event.tenant_id, event.round_id)
-            out.extend(limits.check(event, [], table))
-        elif isinstance(event, BetPlaced) and exposures:
-            relevant: Sequence[LineExposure | EventExposure] = [
-                e for e in exposures if isinstance(e, LineExposure | EventExposure)
-            ]
-            out.extend(limits.check(event, relevant))
-        limits_of_shard = thresholds or Thresholds(self.suspend.config)
-        out.extend(self.suspend.apply(event, now_ms, limits_of_shard))
-        out.extend(self.tables.apply(event, now_ms, limits_of_shard))
-        for record in exposures:
-            if isinstance(record, LineExposure | EventExposure):
-                out.extend(self.suspend.apply(record, now_ms, limits_of_shard))
-        for x in rounds:
-            out.extend(self.tables.apply(x, now_ms, limits_of_shard))
-        return out
-
-    def on_time(self, now_ms: int) -> list[RiskOutput]:
-        return [*self.suspend.on_time(now_ms), *self.tables.on_time(now_ms)]
-
-    def next_deadline(self) -> int | None:
-        deadlines = (self.suspend.next_deadline(), self.tables.next_deadline())
-        return min((d for d in deadlines if d is not None), default=None)
 
 
 class RiskShardState:
@@ -433,7 +198,7 @@ class RiskShardState:
     def _remember_result(self, event: LineResult) -> None:
         """Keep every line result this shard sees (all are broadcast), for a multiple that
         arrives later with a leg on that line: its books must start from the line's state."""
-        held = self._results.setdefault(_line_of(event), [])
+        held = self._results.setdefault(line_of(event), [])
         held.append(event)
         self._results_dirty = True
 
@@ -512,7 +277,7 @@ class RiskShardState:
         if isinstance(event, LINE_RESULTS):
             targets = [(e, True) for e in entities if shard_of(e, self.shards) == shard_key]
             own = {e for e, _ in targets}
-            tenant, event_id, line = _line_of(event)
+            tenant, event_id, line = line_of(event)
             if event_id is None:
                 holders = {
                     k

@@ -1,5 +1,8 @@
 """Live exposure of sports bets per market line, event and player (``schemas.risk``).
 
+(Over 400 lines: the book's state, its lifecycle and the figures it publishes share one set of
+indexes; split, each part would reach into the others'.)
+
 ``SportsBook.apply`` takes one normalized event and returns the new exposure record of every
 key whose figures that event changed: none when nothing changed, and a record with zeros (and
 no selections) when a key's last open bet went away, so a consumer can clear it. ``version``

@@ -1,4 +1,7 @@
 """Seamless-wallet callbacks (``WalletTransaction`` of ``hub88``, ``evolution``, ``pragmatic``):
+
+(Over 400 lines: the pairing core every wallet provider shares.)
+
 the pairing every wallet provider shares, in ``WalletPairing``; each provider's module adds its
 pairing key and its own rules.
 
