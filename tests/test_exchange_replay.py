@@ -51,9 +51,10 @@ def test_recorded_markets_suspend_and_settle_the_bets_on_them(
     placed = [r for r in _records(out / "norm.bets.jsonl") if r["type"] == "bet.placed"]
     assert len(placed) == 40
     (result,) = [r for r in _records(out / "norm.results.jsonl") if r["type"] == "market.result"]
-    won = {x["selection_id"] for x in result["results"] if x["result"] in ("WINNER", "PLACED")}
+    won = {x["selection_id"] for x in result["results"] if x["result"] == "WINNER"}  # MONEY §2
     voided = {x["selection_id"] for x in result["results"] if x["result"] == "REMOVED"}
-    settled = {b["bet_id"]: b for m in _records(out / "settlements.jsonl") for b in m["bets"]}
+    messages = [m for m in _records(out / "settlements.jsonl") if m["type"] == "round.settle"]
+    settled = {b["bet_id"]: b for m in messages for b in m["bets"]}
     assert set(settled) == {p["bet_id"] for p in placed}
     for bet in placed:
         selection = bet["selections"][0]["selection_id"]
