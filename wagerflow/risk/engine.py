@@ -223,12 +223,15 @@ class RiskShardState:
         """Apply a batch of routed events (``(shard_key, event)``), each at its received time.
 
         The normalize step keeps each entity's order but not the order between entities within
-        one batch, so a shard-wide update (limits, thresholds, a player) and what an event
-        teaches the limits (its sport and competition) take effect before every event of the
-        batch received at or after them, whichever came out of normalize first; a provider's
-        entity (its health, and the copy of its live traffic from many entities) takes the
-        batch's events in arrival order (``_arrival``), after the others; every other entity
-        takes them in batch order."""
+        one batch, so the batch is applied in arrival order (``_arrival``: received time, then
+        raw coordinate; a stable sort, so one message's events keep their order): what reaches
+        a risk entity from several raw entities (a bet and its line's result) then meets it in
+        the same order whatever the batching. A shard-wide update (limits, thresholds, a player)
+        and what an event teaches the limits (its sport and competition) take effect before
+        every event of the batch received at or after them; a provider's entity (its health,
+        and the copy of its live traffic from many entities) takes the batch's events after the
+        others."""
+        batch = sorted(batch, key=lambda kv: _arrival(kv[1]))
         learnt = sorted(
             (_arrival(event), i)
             for i, (_, event) in enumerate(batch)
