@@ -177,13 +177,15 @@ def test_sigkill_mid_replay_then_restart_equals_an_uninterrupted_run(
     assert killed_settled == clean_settled
 
 
-def _bet_versions(dep: Deployment) -> dict[tuple[str, int], set[bytes]]:
-    """Per bet version on the settlements topic, the distinct settlements carrying it."""
-    seen: dict[tuple[str, int], set[bytes]] = {}
+def _bet_versions(dep: Deployment) -> dict[tuple[str, str, int], set[bytes]]:
+    """Per bet version on the settlements topic, the distinct messages carrying it: its own
+    ``settlement.bet`` record, and the ``round.settle`` message listing it."""
+    seen: dict[tuple[str, str, int], set[bytes]] = {}
     for _, value in consume_all(dep.bootstrap, f"{dep.prefix}settlements"):
         message = json.loads(value)
-        for bet in message["bets"]:
-            seen.setdefault((bet["bet_id"], bet["version"]), set()).add(value)
+        bets = [message] if message["type"] == "settlement.bet" else message["bets"]
+        for bet in bets:
+            seen.setdefault((message["type"], bet["bet_id"], bet["version"]), set()).add(value)
     return seen
 
 
