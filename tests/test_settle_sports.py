@@ -1014,13 +1014,14 @@ def _expected(
     }
     leg_odds = [first_odds[where] for where in legs]
     if all(o is not None for o in leg_odds):
-        R = math.floor(S * math.prod(Fraction(o or 0, 10_000) for o in leg_odds))
+        odds_o = math.prod((Fraction(o or 0, 10_000) for o in leg_odds), start=Fraction(1))
     elif placed.accepted_odds is not None:
-        R = S * placed.accepted_odds // 10_000
+        odds_o = Fraction(placed.accepted_odds, 10_000)
     elif placed.potential_payout is not None:
-        R = placed.potential_payout
+        odds_o = Fraction(placed.potential_payout, S)
     else:
-        R = S
+        odds_o = Fraction(1)
+    R = math.floor(S * odds_o)
     if all(kind == "void" or v == 1 for kind, v, _, _ in resolved):
         return Expected("SETTLED", "VOID", S, set())
     if any(v == 0 and (kind == "lost" or d == 0) for kind, v, d, _ in resolved):
@@ -1044,7 +1045,7 @@ def _expected(
             product *= (1 + ol) / (2 * ol) if v == Fraction(1, 2) else v / ol + (1 - v)
         else:
             product *= 1 / (2 * ol) if v == Fraction(1, 2) else v / ol
-    paid = math.floor(R * product)
+    paid = math.floor(S * odds_o * product)  # floored once, at the end (MONEY.md)
     label = "WIN" if paid > S else "PUSH" if paid == S else "HALF_LOSE" if paid > 0 else "LOSE"
     return Expected("SETTLED", label, paid, flags)
 
