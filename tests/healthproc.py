@@ -34,6 +34,8 @@ class Running:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as err:
             return err.code, err.read().decode()
+        except urllib.error.URLError as err:  # not serving (yet, or any more)
+            return 0, str(err.reason)
 
     def scrape(self) -> Samples:
         status, text = self.get("/metrics")
