@@ -25,13 +25,18 @@ CRDS = {"PodMonitor", "PrometheusRule", "KafkaTopic"}
 
 
 def _render() -> list[dict[str, Any]]:
-    """The kustomization's resources in order (it lists files only: no patches, no
-    generators, so rendering is reading them)."""
+    """The kustomization's resources in order, then its generated ConfigMaps (files only: no
+    patches, no name hashes, so rendering is reading them)."""
     kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    assert set(kustomization) == {"apiVersion", "kind", "resources"}
+    assert set(kustomization) == {"apiVersion", "kind", "resources", "configMapGenerator"}
     docs: list[dict[str, Any]] = []
     for name in kustomization["resources"]:
         docs.extend(d for d in yaml.safe_load_all((K8S / name).read_text()) if d)
+    for gen in kustomization["configMapGenerator"]:
+        assert gen["options"]["disableNameSuffixHash"] is True
+        files = {Path(f).name: (K8S / f).read_text() for f in gen["files"]}
+        meta = {"name": gen["name"], "labels": gen["options"]["labels"]}
+        docs.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta, "data": files})
     return docs
 
 

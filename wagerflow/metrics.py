@@ -111,7 +111,9 @@ SNAPSHOT_SECONDS = Histogram(
     ["step"],
     buckets=LATENCY_BUCKETS,
 )
-EPOCHS = Counter("wagerflow_epochs", "Epochs closed (source partitions snapshotted)")
+EPOCHS = Counter(
+    "wagerflow_epochs", "Epochs closed, counted per raw partition (each partition's snapshot)"
+)
 LAST_PROGRESS = Gauge(
     "wagerflow_last_progress_timestamp_seconds", "Unix time the dataflow last closed an epoch"
 )

@@ -163,9 +163,14 @@ def kafka_flow(
     raw = {topics.raw(p): p for p in PROVIDERS}
     if prepare:
         prepare_kafka(settings, migrate=migrate)
+
+    def snapshotted() -> None:
+        metrics.EPOCHS.inc()
+        obs.progressed()
+
     hooks = SourceHooks(
         lag=_lag,
-        snapshot=obs.progressed,
+        snapshot=snapshotted,
         paused=obs.brake.paused if obs.brake is not None else SourceHooks().paused,
     )
     source = KafkaSource(

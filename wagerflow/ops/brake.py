@@ -79,6 +79,7 @@ class DlqBrake:
             for provider, total in received.items():
                 if provider in self._paused:
                     continue
+                metrics.DLQ_BRAKE.labels(provider).set(0)  # a series per provider read: 0 or 1
                 read = total - old_received.get(provider, 0.0)
                 rejected = dlq.get(provider, 0.0) - old_dlq.get(provider, 0.0)
                 if read >= self.config.min_messages and rejected > self.config.max_share * read:

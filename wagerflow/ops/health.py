@@ -3,7 +3,8 @@ answers while the dataflow is blocked).
 
 - ``/healthz``: the process is alive (200 always).
 - ``/readyz``: 200 when every service answered the last check and the dataflow closed an epoch
-  within the last ``max_epochs`` epoch intervals; 503 with the reasons otherwise.
+  within the last ``max_epochs`` epoch intervals; 503 with the reasons otherwise (also before
+  the first epoch: topics, migrations and recovery are still being prepared).
 - ``/metrics``: every wagerflow metric (Prometheus text format).
 """
 
@@ -39,9 +40,9 @@ class Health:
         self._checks = checks
         self._budget_s = max_epochs * epoch_s
         self._clock = clock
-        self._last_progress = clock()
+        self._last_progress: float | None = None  # not ready before the first epoch closes
         self._down: dict[str, str] = {}
-        self._ready = True
+        self._ready = False
 
     def progressed(self) -> None:
         self._last_progress = self._clock()
@@ -64,8 +65,9 @@ class Health:
     def readiness(self) -> list[str]:
         """Why the process is not ready (empty: ready)."""
         reasons = [f"{name} unreachable ({why})" for name, why in sorted(self._down.items())]
-        idle = self._clock() - self._last_progress
-        if idle > self._budget_s:
+        if self._last_progress is None:
+            reasons.append("no epoch closed yet (starting)")
+        elif (idle := self._clock() - self._last_progress) > self._budget_s:
             reasons.append(f"no epoch closed for {idle:.1f}s (budget {self._budget_s:.1f}s)")
         ready = not reasons
         if ready != self._ready:
