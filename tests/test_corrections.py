@@ -21,16 +21,16 @@ from wagerflow.schemas.records import RawBatch
 from wagerflow.schemas.settlement import BetSettlement
 from wagerflow.settle.casino.settlement import CasinoSettlement
 
-CTX = NormalizeContext("t1", "EUR")
 T = 1_768_050_000_000
 
 
 class Pipeline:
     """One normalize shard feeding the casino books, message by message."""
 
-    def __init__(self, provider: str) -> None:
+    def __init__(self, provider: str, tenant: str = "t1") -> None:
         self.provider = provider
-        self.shard = NormalizeShardState(CTX)
+        self.ctx = NormalizeContext(tenant, "EUR")
+        self.shard = NormalizeShardState(self.ctx)
         self.books = CasinoSettlement()
         self.offset = 0
         self.dlq: list[DlqEntry] = []
@@ -40,7 +40,7 @@ class Pipeline:
         raw = json.dumps(message).encode()
         batch = RawBatch(self.provider, "f", 0, [self.offset], [raw])
         self.offset += 1
-        work, rejected, _ = decode_batch(batch, CTX)
+        work, rejected, _ = decode_batch(batch, self.ctx)
         assert rejected == []
         records: list[BetSettlement] = []
         for out in self.shard.apply([w for _, w in work]):
