@@ -199,6 +199,9 @@ class RoundResult(_Event, tag="round.result", frozen=True, kw_only=True):
     payouts: list[Payout]
     table_id: str | None = None
     game_id: str | None = None
+    corrects: str | None = None
+    """Set by the normalize stage on a correction: the dedup key (the same as this event's)
+    whose earlier result this one replaces (``wagerflow.pipeline.dedup``)."""
 
 
 class SettledBet(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -223,6 +226,8 @@ class RoundSettled(_Event, tag="round.settle", frozen=True, kw_only=True):
     transactions: list[RoundTransaction]
     balance_after: int | None = None
     session_id: str | None = None
+    corrects: str | None = None
+    """Set by the normalize stage on a correction, as ``RoundResult.corrects``."""
 
 
 class SpinRequested(_Event, tag="slot.spin_requested", frozen=True, kw_only=True):

@@ -59,3 +59,29 @@ def test_a_key_expires_after_the_horizon() -> None:
     assert dedup.check("k", 1, 50) == Verdict.DUPLICATE
     assert dedup.check("x", 1, 500) == Verdict.NEW
     assert dedup.check("k", 1, 501) == Verdict.NEW
+
+
+@given(messages)
+def test_correctable_keys_match_a_naive_oracle(stream: list[tuple[str, int, int]]) -> None:
+    """Keys a-d are of a correctable type: a new fingerprint under a seen key is a correction
+    that replaces it, and any fingerprint seen under the key is a duplicate; e-h keep the
+    conflict rule. A correction restarts its key's horizon."""
+    dedup = Deduplicator(horizon_ms=HORIZON, max_keys=10_000)
+    kept: dict[str, tuple[set[int], int]] = {}
+    watermark = 0
+    for key, fp, at in stream:
+        correctable = key in "abcd"
+        held = kept.get(key)
+        if held is None or held[1] < watermark - HORIZON:
+            expected = Verdict.NEW
+            kept[key] = ({fp}, at)
+        elif fp in held[0]:
+            expected = Verdict.DUPLICATE
+        elif correctable:
+            expected = Verdict.CORRECTION
+            kept[key] = (held[0] | {fp}, max(at, held[1]))
+        else:
+            expected = Verdict.CONFLICT
+        if expected in (Verdict.NEW, Verdict.CORRECTION):
+            watermark = max(watermark, at)
+        assert dedup.check(key, fp, at, correctable) == expected

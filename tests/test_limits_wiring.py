@@ -301,15 +301,16 @@ def round_alerts(out: list[Any]) -> list[RoundLiability]:
 def test_a_round_over_its_table_threshold_emits_round_liability_once() -> None:
     state = shard()
     feed(state, thresholds("EUR", "table:rou-1", round_liability=100_000))
-    assert round_alerts(feed(state, live_bet("a", 2_000))) == []  # 17 pays 72,000 < 100,000
-    (alert,) = round_alerts(feed(state, live_bet("b", 1_000, at=T + 5)))  # 17 pays 108,000
+    # MONEY.md §1.6: L(17) = the returns on 17 - every open stake of the round
+    assert round_alerts(feed(state, live_bet("a", 2_000))) == []  # 72,000 - 2,000 < 100,000
+    (alert,) = round_alerts(feed(state, live_bet("b", 1_000, at=T + 5)))  # 108,000 - 3,000
     assert (alert.outcome, alert.threshold, alert.scope, alert.table_id) == (
         "17",
         100_000,
         "table:rou-1",
         "rou-1",
     )
-    assert alert.liability >= 100_000
+    assert alert.liability == 105_000
     assert alert.command_id == f"ROUND_LIABILITY:t1:live/r1:EUR:{T + 5}"
     assert round_alerts(feed(state, live_bet("c", 100, at=T + 6))) == []  # still over: once
     other = feed(state, live_bet("d", 3_000, round_id="r9", table="rou-2", at=T + 7))

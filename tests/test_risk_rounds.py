@@ -174,22 +174,23 @@ def roulette_payout(kind: str) -> int:
     return LISTED[kind][1] if kind in LISTED else 2 if kind in ("dozen", "column") else 1
 
 
-def spot_result(
+def spot_return(
     game: str, kind: str, value: str, stake: int, odds: int | None, outcome: str
 ) -> int:
-    """The house's liability from one spot if the round ends on ``outcome``."""
+    """What the house pays one spot (stake included) if the round ends on ``outcome``: its
+    return R when it wins, its stake when it pushes, nothing when it loses."""
     if game == "roulette":
         wins = roulette_wins(kind, value, int(outcome))
         if wins is not None:
-            return stake * (roulette_payout(kind) + 1) if wins else -stake
+            return stake * (roulette_payout(kind) + 1) if wins else 0
     if game == "baccarat" and kind in ("player", "banker", "tie"):
         if outcome == "tie":
             return 9 * stake if kind == "tie" else stake  # player/banker push
         if kind != outcome:
-            return -stake
+            return 0
         return 2 * stake if kind == "player" else stake + (stake * 95) // 100
     if outcome != value:
-        return -stake
+        return 0
     return 2 * stake if odds is None else (stake * odds) // 10_000
 
 
@@ -278,12 +279,15 @@ def oracle(events: list[NormalizedEvent]) -> dict[tuple[str, str], dict[str, Any
         else:
             values = {s[1] for b in live_bets for s in b["spots"]} - {"other"}
             outcomes = [*sorted(values), "other"]
+        # MONEY.md §1.2/§1.6: L(o) = sum of returns paid on o - sum of ALL open stakes
+        open_stake = sum(s[2] for b in live_bets for s in b["spots"])
         table = {
             o: sum(
-                spot_result(game, kind, value, share, b["odds"], o)
+                spot_return(game, kind, value, share, b["odds"], o)
                 for b in live_bets
                 for kind, value, share in b["spots"]
             )
+            - open_stake
             for o in outcomes
         }
         expected[round_id, currency] = {
@@ -291,7 +295,7 @@ def oracle(events: list[NormalizedEvent]) -> dict[tuple[str, str], dict[str, Any
             "table_id": r["table"],
             "game_id": r["game"],
             "game_kind": game,
-            "open_stake": sum(s[2] for b in live_bets for s in b["spots"]),
+            "open_stake": open_stake,
             "outcomes": [OutcomeLiability(outcome=o, liability=table[o]) for o in outcomes],
             "worst_case": max(table.values()),
         }
@@ -438,10 +442,10 @@ def test_straight_up_on_17() -> None:
     (r,) = RoundBook().apply(make.place("b1", "r1", [("straight", "17")], 1_000))
     table = liabilities(r)
     assert list(table) == [str(n) for n in range(37)]
-    assert table["17"] == 36_000  # 35:1 plus the stake returned
+    assert table["17"] == 36_000 - 1_000  # R = 35:1 plus the stake, less the stake taken
     assert all(v == -1_000 for o, v in table.items() if o != "17")
     assert (r.worst_case, r.open_stake, r.game_kind, r.status) == (
-        36_000,
+        35_000,
         1_000,
         "roulette",
         "OPEN",
@@ -456,8 +460,8 @@ def test_red_and_black() -> None:
     (r,) = book.apply(make.place("b2", "r1", [("black", "black")], 1_000))
     table = liabilities(r)
     assert table["0"] == -2_000  # zero: both lose
-    assert table["1"] == table["2"] == 2_000 - 1_000
-    assert (r.worst_case, r.open_stake, r.version) == (1_000, 2_000, 2)
+    assert table["1"] == table["2"] == 2_000 - 2_000  # one side's R less both stakes
+    assert (r.worst_case, r.open_stake, r.version) == (0, 2_000, 2)
 
 
 def test_inside_and_outside_bets() -> None:
@@ -468,9 +472,9 @@ def test_inside_and_outside_bets() -> None:
     book.apply(make.place("b3", "r1", [("six_line", "31-32-33-34-35-36")], 100))
     (r,) = book.apply(make.place("b4", "r1", [("column", "2")], 100))
     table = liabilities(r)
-    assert table["17"] == 1_800 + 300 - 100 - 100  # split and column 2 win
-    assert table["2"] == 900 - 100 - 100 + 300  # corner and column 2 win
-    assert table["35"] == 600 - 100 - 100 + 300  # line and column 2 win
+    assert table["17"] == 1_800 + 300 - 400  # split and column 2 win; all four stakes taken
+    assert table["2"] == 900 + 300 - 400  # corner and column 2 win
+    assert table["35"] == 600 + 300 - 400  # line and column 2 win
     assert table["0"] == -400
 
 
@@ -478,8 +482,8 @@ def test_a_bet_on_several_spots_splits_its_stake() -> None:
     make = Events()
     (r,) = RoundBook().apply(make.place("b1", "r1", [("straight", "7"), ("number", "8")], 1_001))
     table = liabilities(r)
-    assert table["7"] == 501 * 36 - 500
-    assert table["8"] == 500 * 36 - 501
+    assert table["7"] == 501 * 36 - 1_001
+    assert table["8"] == 500 * 36 - 1_001
     assert table["9"] == -1_001
     assert r.open_stake == 1_001
 
@@ -494,8 +498,8 @@ def test_spots_a_roulette_round_does_not_recognise_follow_the_generic_rule() -> 
     (r,) = book.apply(make.place("b5", "r1", [("colour", "17")], 100, odds=30_000))
     assert r.game_kind == "roulette"
     table = liabilities(r)
-    assert table["0"] == 3_600 - 600  # only the straight on 0 wins
-    assert table["17"] == 300 - 600  # the generic spot on "17" wins at its odds
+    assert table["0"] == 3_600 - 700  # only the straight on 0 wins
+    assert table["17"] == 300 - 700  # the generic spot on "17" wins at its odds
     assert table["1"] == table["36"] == -700  # no malformed spot ever wins
 
 
@@ -507,11 +511,11 @@ def test_baccarat_tie_pushes_player_and_banker() -> None:
     (r,) = book.apply(make.place("b3", "r1", [("tie", "tie")], 100))
     assert r.game_kind == "baccarat"
     assert liabilities(r) == {
-        "player": 2_000 - 1_015 - 100,
-        "banker": 1_015 + 964 - 1_000 - 100,  # 1015 * 95 // 100 = 964
-        "tie": 1_000 + 1_015 + 900,  # pushes return the stakes
+        "player": 2_000 - 2_115,
+        "banker": 1_015 + 964 - 2_115,  # 1015 * 95 // 100 = 964
+        "tie": 1_000 + 1_015 + 900 - 2_115,  # pushes return their stakes: net zero
     }
-    assert r.worst_case == 2_915
+    assert r.worst_case == 800
 
 
 def test_generic_values_odds_and_other() -> None:
@@ -520,9 +524,9 @@ def test_generic_values_odds_and_other() -> None:
     book.apply(make.place("b1", "r1", [("colour", "green")], 1_000, odds=25_000))
     (r,) = book.apply(make.place("b2", "r1", [("colour", "blue")], 300))
     assert r.game_kind == "generic"
-    assert liabilities(r) == {"blue": 600 - 1_000, "green": 2_500 - 300, "other": -1_300}
+    assert liabilities(r) == {"blue": 600 - 1_300, "green": 2_500 - 1_300, "other": -1_300}
     (r,) = book.apply(make.decide("b2", "ACCEPTED", odds=100_000))
-    assert liabilities(r)["blue"] == 3_000 - 1_000
+    assert liabilities(r)["blue"] == 3_000 - 1_300
     assert book.apply(make.decide("b2", "ACCEPTED", odds=100_000)) == []  # nothing changed
 
 
@@ -532,7 +536,7 @@ def test_rejected_and_duplicate_bets() -> None:
     book.apply(make.place("b1", "r1", [("straight", "0")], 500))
     book.apply(make.place("b2", "r1", [("straight", "1")], 700))
     (r,) = book.apply(make.decide("b2", "REJECTED"))
-    assert (r.open_stake, r.worst_case, liabilities(r)["1"]) == (500, 18_000, -500)
+    assert (r.open_stake, r.worst_case, liabilities(r)["1"]) == (500, 18_000 - 500, -500)
     assert book.apply(make.place("b2", "r1", [("straight", "1")], 700)) == []  # same bet id
     assert book.apply(make.place("b1", "r1", [("straight", "0")], 500)) == []
     assert book.apply(make.decide("b2", "REJECTED")) == []
@@ -550,7 +554,7 @@ def test_close_then_settle_releases_every_currency() -> None:
         ("EUR", "CLOSED", "rt-1", 2),
         ("JPY", "CLOSED", "rt-1", 2),
     ]
-    assert closed[0].worst_case == 2_000  # a red number returns the red stake doubled
+    assert closed[0].worst_case == 2_000 - 1_000  # a red number returns the red stake doubled
     (late,) = book.apply(make.place("b3", "r1", [("red", "red")], 1_000, "EUR"))
     assert (late.status, late.open_stake) == ("CLOSED", 2_000)  # still counts
     settled = book.apply(make.settle("r1", "JPY"))
@@ -607,8 +611,8 @@ def test_other_categories_and_bets_without_a_round_are_ignored() -> None:
 @pytest.mark.parametrize("seed", [1, 7, 42])
 def test_bridge_samples_realized_result_is_one_of_the_outcomes(seed: int) -> None:
     """Through the live adapter: just before each round's settle, what the house realizes
-    (payouts of the winning and pushed bets minus the stakes of the losing ones) is the
-    liability of one of the round's outcomes."""
+    (MONEY.md §1.6: the payouts of the winning and pushed bets minus every stake of the round)
+    is the liability of one of the round's outcomes."""
     book = RoundBook()
     last: dict[str, RoundExposure] = {}
     checked = 0
@@ -623,8 +627,8 @@ def test_bridge_samples_realized_result_is_one_of_the_outcomes(seed: int) -> Non
                 before = last[event.round_id]
                 assert before.open_stake == sum(b.stake for b in event.bets)
                 if any(b.outcome != "VOID" for b in event.bets):
-                    # returns paid (stake included) minus the stakes kept
-                    net = sum(b.payout if b.payout else -b.stake for b in event.bets)
+                    # returns paid (stake included) minus every stake taken
+                    net = sum(b.payout for b in event.bets) - sum(b.stake for b in event.bets)
                     assert net in {o.liability for o in before.outcomes}
                     assert net <= before.worst_case
                     checked += 1

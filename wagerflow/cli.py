@@ -343,10 +343,12 @@ def _cmd_normalize(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
+    from wagerflow.commands import analytics
     from wagerflow.commands.replay import parse_feeds, replay
-    from wagerflow.commands.run import normalize_context
+    from wagerflow.commands.run import normalize_context, prepare_clickhouse
 
     feeds = parse_feeds(args.feeds)
+    prepare_clickhouse(settings)
     summary = replay(
         feeds,
         args.output_dir,
@@ -355,8 +357,10 @@ def _cmd_replay(args: argparse.Namespace, settings: Settings) -> int:
         batch_size=args.batch_size,
         thresholds_file=args.thresholds,
         players_file=args.players,
+        rows=analytics.analytics_sink(settings),
+        pseudo=analytics.pseudonymizer(settings),
     )
-    print(f"{summary.render()}\noutputs: {args.output_dir}")
+    print(f"{summary.render()}\noutputs: {args.output_dir}\nanalytics: {settings.clickhouse_dsn}")
     return 0
 
 

@@ -33,8 +33,9 @@ Each ``message`` -> its event; its entity; its dedup key. Both ids start with ``
 - ``roundResult`` -> ``RoundResult``; ``round:{round}``; ``roundResult:{round}``
 
 ``{t}`` is the message time in epoch ms. Facts that happen once per id (a bet placed, a result, a
-round's transitions) have no time in their key, so a resend with other bytes is a *conflict*
-(DLQ), never a second effect; facts that repeat (prices, suspensions, resumptions, player
+round's transitions) have no time in their key, so a resend with other content is a *conflict*
+(DLQ), never a second effect, except a changed ``roundResult``: a *correction*
+(``wagerflow.pipeline.dedup``); facts that repeat (prices, suspensions, resumptions, player
 updates) carry it. A
 resend of a repeating fact with the same instant written another way (ISO-8601 instead of epoch
 ms) keeps its key.

@@ -21,7 +21,8 @@ out below), like every adapter's:
   ``producer:{producer}``; ``provider.error:{producer}:{code}:{t}``
 
 ``{t}`` is the message time in epoch ms; only limits, thresholds and provider errors repeat per
-id, so only they carry it. A resend of a once-per-id message with other bytes is a conflict (DLQ).
+id, so only they carry it. A resend of a once-per-id message with other content is a conflict
+(DLQ), except a changed ``round.settle``: a correction (``wagerflow.pipeline.dedup``).
 
 Assumptions:
 

@@ -9,6 +9,11 @@ per topic: the normalized topics, ``exposure``, ``market.control``, ``limit.brea
 ``dlq``),
 with ``summary.json``. Each file is sorted by time (then version): the same files and settings
 give byte-identical output, whatever the batching.
+
+The analytics rows (``norm_events``, ``bets``, ``settlements``, ``ggr_hourly`` …) go to the
+configured ClickHouse, the embedded engine under ``WAGERFLOW_HOME`` by default, migrated first,
+so a backtest's GGR can be queried with ``wagerflow sql`` (``replay(rows=None)``, a library
+call without a sink, discards them).
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from bytewax.outputs import Sink
 from bytewax.testing import run_main
 
 from wagerflow.adapters.registry import PROVIDERS, identify
@@ -122,7 +129,11 @@ def replay(
     *,
     thresholds_file: Path | None = None,
     players_file: Path | None = None,
+    rows: Sink[tuple[str, Any]] | None = None,
+    pseudo: Pseudonymizer | None = None,
 ) -> ReplaySummary:
+    """Backtest ``feeds`` into ``out_dir``; the analytics rows go to ``rows`` (discarded when
+    None), pseudonymized by ``pseudo`` (the development key when None)."""
     files = RiskFiles(limits=limits_file, thresholds=thresholds_file, players=players_file)
     risk = risk_context(files, None)
     messages = merge(feeds)
@@ -133,8 +144,8 @@ def replay(
     outputs = NormalizeSinks(
         topics=JsonlSink(out_dir),
         states=discard,
-        rows=discard,
-        pseudo=Pseudonymizer(DEV_PSEUDONYM_KEY.encode()),
+        rows=discard if rows is None else rows,
+        pseudo=Pseudonymizer(DEV_PSEUDONYM_KEY.encode()) if pseudo is None else pseudo,
     )
     # The production topology (the shard counts of ``wagerflow run``): one worker reads the
     # merged input in order, so each shard sees its entities' inputs in exactly that order,

@@ -4,6 +4,14 @@ Providers resend: network retries, recovery resends after a reconnect, double cl
 whose dedup key was seen within the horizon is a duplicate when its payload fingerprint matches,
 and a conflict (the provider reused an id for different content) when it does not.
 
+Corrections. A few message types are ones a provider may legitimately send again, changed, under
+the same key: a round's result, once the studio or the provider fixes a mis-read outcome or a
+miscomputed payout (the caller says which types: ``correctable``; see
+``wagerflow.pipeline.normalize_state``). For those, new content under a seen key is a
+**correction** (it passes, and the key now holds it); content equal to *any* version seen under
+the key (the original, a correction, the correction's resend) is a duplicate, so a late resend of
+an earlier version never reverts a correction. Every other type keeps the conflict rule.
+
 Time is the provider's event time, never the wall clock, so the same input always gives the
 same verdicts. Keys expire once the newest event time seen is more than ``horizon_ms`` past
 them. The number of keys held is capped at ``max_keys``, and the oldest go first: a resend
@@ -22,6 +30,7 @@ class Verdict(Enum):
     NEW = "new"
     DUPLICATE = "duplicate"
     CONFLICT = "conflict"
+    CORRECTION = "correction"
 
 
 class Deduplicator:
@@ -38,6 +47,8 @@ class Deduplicator:
         self._seen: dict[
             str, tuple[int, int]
         ] = {}  # key -> (fingerprint, event time), in arrival order
+        self._earlier: dict[str, frozenset[int]] = {}
+        """Earlier fingerprints of a corrected key (still duplicates)."""
         self._watermark = 0
         self.evicted = 0
 
@@ -52,24 +63,34 @@ class Deduplicator:
     def forget(self, key: str) -> None:
         """Release ``key`` (a rollback makes the next message with it new again)."""
         self._seen.pop(key, None)
+        self._earlier.pop(key, None)
 
-    def peek(self, key: str, fingerprint: int) -> Verdict:
+    def peek(self, key: str, fingerprint: int, correctable: bool = False) -> Verdict:
         """The verdict ``check`` would give, remembering nothing."""
         held = self._seen.get(key)
-        if held is not None and held[1] >= self._watermark - self.horizon_ms:
-            return Verdict.DUPLICATE if held[0] == fingerprint else Verdict.CONFLICT
-        return Verdict.NEW
+        if held is None or held[1] < self._watermark - self.horizon_ms:
+            return Verdict.NEW
+        if held[0] == fingerprint or fingerprint in self._earlier.get(key, ()):
+            return Verdict.DUPLICATE
+        return Verdict.CORRECTION if correctable else Verdict.CONFLICT
 
-    def check(self, key: str, fingerprint: int, event_time_ms: int) -> Verdict:
-        """The verdict on one message; a NEW key is remembered."""
-        verdict = self.peek(key, fingerprint)
-        if verdict is not Verdict.NEW:
+    def check(
+        self, key: str, fingerprint: int, event_time_ms: int, correctable: bool = False
+    ) -> Verdict:
+        """The verdict on one message; a NEW key is remembered, a CORRECTION replaces what the
+        key holds (the key's horizon then runs from the correction)."""
+        verdict = self.peek(key, fingerprint, correctable)
+        if verdict is Verdict.CORRECTION:
+            held_fp, held_at = self._seen.pop(key)
+            self._earlier[key] = self._earlier.get(key, frozenset()) | {held_fp}
+            event_time_ms = max(event_time_ms, held_at)
+        elif verdict is not Verdict.NEW:
             return verdict
         self._seen[key] = (fingerprint, event_time_ms)
         if event_time_ms > self._watermark:
             self._watermark = event_time_ms
         self._expire()
-        return Verdict.NEW
+        return verdict
 
     def _expire(self) -> None:
         limit = self._watermark - self.horizon_ms
@@ -82,3 +103,4 @@ class Deduplicator:
             if at >= limit:
                 self.evicted += 1
             del seen[oldest]
+            self._earlier.pop(oldest, None)

@@ -24,9 +24,19 @@ from wagerflow.schemas.events import (
     LineOddsChanged,
     LineSettled,
     NormalizedEvent,
+    RoundResult,
+    RoundSettled,
     SourceRef,
 )
 from wagerflow.schemas.state import MarketState
+
+CORRECTABLE = (RoundSettled, RoundResult)
+"""The types whose same-key resend with new content is a correction, not a conflict: the live
+bridge's ``round.settle`` and the generic ``roundResult``. Both carry a round's provider-computed
+outcome and payouts, which a provider re-issues when the studio fixes a mis-read result or a
+miscomputed payout; the casino books settle the new figures as CORRECTED versions. Every other
+once-per-id fact (a bet, a decision, a sports result, a round transition) is written once, so a
+changed resend is a reused id: a conflict."""
 
 
 def content_fingerprint(event: NormalizedEvent) -> int:
@@ -58,8 +68,10 @@ class NormalizeShardState:
     """The memory of one shard.
 
     - a message whose dedup key was seen with the same content is a **duplicate** (dropped,
-      counted); with other content a **conflict** (DLQ). A Betfair market change is judged per
-      part (``_admit_change``), so the lines of a split message are not conflicts;
+      counted); with other content a **conflict** (DLQ), except for the ``CORRECTABLE`` types,
+      where it is a **correction**: it passes, marked ``corrects`` with its dedup key. A Betfair
+      market change is judged per part (``_admit_change``), so the lines of a split message are
+      not conflicts;
     - a signed message whose nonce was seen is a **replay** (DLQ);
     - odds older than what their line (or Betfair market) already applied are **stale**
       (dropped, counted);
@@ -118,16 +130,16 @@ class NormalizeShardState:
             raw=raw,
         )
 
-    def _admit(
-        self, key: str, fp: int, at: int, provider: str, source: SourceRef, raw: bytes
-    ) -> DlqEntry | bool:
-        verdict = self.dedup(provider).check(key, fp, at)
+    def _admit(self, cand: PendingEvent) -> DlqEntry | Verdict:
+        event = cand.event
+        key, provider = event.dedup_key, event.provider_id
+        fp, correctable = content_fingerprint(event), isinstance(event, CORRECTABLE)
+        verdict = self.dedup(provider).check(key, fp, event.event_time_ms, correctable)
         if verdict is Verdict.DUPLICATE:
             self.duplicates += 1
-            return False
         if verdict is Verdict.CONFLICT:
-            return self._conflict(provider, key, source, raw)
-        return True
+            return self._conflict(provider, key, event.source, cand.raw)
+        return verdict
 
     def _admit_change(self, work: MarketChangeInput) -> DlqEntry | bool:
         """A Betfair market change is keyed per part (``betfair.change_parts``) under its market,
@@ -189,18 +201,14 @@ class NormalizeShardState:
                     )
                 )
                 return
-        admitted = self._admit(
-            event.dedup_key,
-            content_fingerprint(event),
-            event.event_time_ms,
-            event.provider_id,
-            event.source,
-            cand.raw,
-        )
-        if admitted is not True:
-            if admitted is not False:
-                out.append(admitted)
+        admitted = self._admit(cand)
+        if isinstance(admitted, DlqEntry):
+            out.append(admitted)
             return
+        if admitted is Verdict.DUPLICATE:
+            return
+        if admitted is Verdict.CORRECTION and isinstance(event, CORRECTABLE):
+            event = msgspec.structs.replace(event, corrects=event.dedup_key)
         if isinstance(event, LineOddsChanged) and self.latest(event.provider_id).is_stale(
             cand.entity, event.event_time_ms
         ):

@@ -58,11 +58,13 @@ else generic.
   generic rule within the kind's outcomes: it wins only on the outcome equal to its value, so a
   roulette ``straight`` spot in a generic round wins on its value at even money or its odds.
 
-Liability of an outcome: the returns (stake included) the house pays for the spots that win or
-push on it, minus the stakes of the spots that lose on it. ``worst_case`` is the largest
-liability; ``open_stake`` the stakes of the open bets. Released bets count nothing: a SETTLED or
-VOID record has zero liabilities (a generic one lists only ``other``). All amounts are exact
-integer minor units of the key's currency; the only rounding is the floors named above.
+Liability of an outcome (MONEY.md §1.2 and §1.6, the round's spots as the selections): the
+returns (stake included) the house pays for the spots that win or push on it, minus the stakes
+of all open spots of the round; a push returns its stake, so it nets zero. ``worst_case`` is
+the largest liability; ``open_stake`` the stakes of the open bets. Released bets count
+nothing: a SETTLED or VOID record has zero liabilities (a generic one lists only ``other``).
+All amounts are exact integer minor units of the key's currency; the only rounding is the
+floors named above.
 """
 
 from __future__ import annotations
@@ -183,9 +185,9 @@ class _Bet:
 
 
 class _Book:
-    """One currency of a round. ``gain[o]`` sums (return + stake) of the spots that win or push
-    on ``o``, so liability(o) = ``gain[o] - open_stake``; ``values`` counts the open spots per
-    value (the generic outcomes)."""
+    """One currency of a round. ``gain[o]`` sums the returns (stake included) of the spots that
+    win or push on ``o``, so liability(o) = ``gain[o] - open_stake``; ``values`` counts the open
+    spots per value (the generic outcomes)."""
 
     __slots__ = ("open_stake", "gain", "values", "version", "last")
 
@@ -202,7 +204,7 @@ class _Book:
             count = self.values.get(spot[1], 0) + sign
             _put(self.values, spot[1], count)
             for outcome, amount in spot_returns(kind, spot, bet.odds).items():
-                _put(self.gain, outcome, self.gain.get(outcome, 0) + sign * (amount + spot[2]))
+                _put(self.gain, outcome, self.gain.get(outcome, 0) + sign * amount)
 
     def outcomes(self, kind: GameKind) -> tuple[str, ...]:
         if kind == "roulette":
